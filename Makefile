@@ -1,0 +1,38 @@
+# Two entry points: `make demo` runs the Starlette example, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: demo test lint types unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	cd examples/starlette_app && \
+	  AUTH_URL=$${AUTH_URL:-http://127.0.0.1:$(PORT)} \
+	  AUTH_SECRET=$${AUTH_SECRET:-$$(../../$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')} \
+	  ../../$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check workos_middleware tests examples
+	$(BIN)/ruff format --check workos_middleware tests examples
+
+types: $(STAMP)
+	$(BIN)/mypy workos_middleware
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint types unit
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/passthrough.py
+
+clean:
+	rm -rf $(VENV)
