@@ -1,0 +1,199 @@
+"""AuthConfig: every option, its default and its validation, and ``from_env()``.
+
+One configuration serves both adapters. Everything that can be wrong is checked here,
+when the middleware is built, with a message naming what to set: never at the first
+request.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+from .providers.base import Provider
+from .providers.workos import DEFAULT_BASE_URL, WorkOSProvider
+
+__all__ = ["PAGE_KEYS", "AuthConfig", "CookieOptions"]
+
+PAGE_KEYS = frozenset({"signIn", "signOut", "error", "newUser", "verifyRequest"})
+CALLBACK_NAMES = frozenset({"sign_in", "redirect", "session", "jwt"})
+EVENT_NAMES = frozenset({"sign_in", "sign_out"})
+# NextAuth's spellings, accepted for people who bring their configuration over.
+_CAMEL_CASE = {"signIn": "sign_in", "signOut": "sign_out"}
+
+DAY = 24 * 60 * 60
+MIN_SECRET_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class CookieOptions:
+    """Cookie attributes; ``secure=None`` means "Secure exactly when the URL is https".
+
+    ``names`` overrides the name of a cookie purpose: ``session_token``,
+    ``csrf_token``, ``callback_url`` or ``state``.
+    """
+
+    domain: str | None = None
+    secure: bool | None = None
+    same_site: Literal["lax", "strict", "none"] = "lax"
+    names: Mapping[str, str] | None = None
+
+
+def _normalise_names(
+    given: Mapping[str, Callable[..., Any]] | None, allowed: frozenset[str], what: str
+) -> dict[str, Callable[..., Any]]:
+    result: dict[str, Callable[..., Any]] = {}
+    for key, function in (given or {}).items():
+        name = _CAMEL_CASE.get(key, key)
+        if name not in allowed:
+            raise ConfigurationError(
+                f"unknown {what} {key!r}: use one of {', '.join(sorted(allowed))}"
+            )
+        if not callable(function):
+            raise ConfigurationError(f"{what} {key!r} must be callable")
+        result[name] = function
+    return result
+
+
+class AuthConfig:
+    """The middleware's settings. Keyword arguments only; see the README's reference."""
+
+    def __init__(
+        self,
+        *,
+        providers: Sequence[Provider],
+        secret: str | Sequence[str],
+        url: str,
+        base_path: str | None = None,
+        pages: Mapping[str, str] | None = None,
+        callbacks: Mapping[str, Callable[..., Any]] | None = None,
+        events: Mapping[str, Callable[..., Any]] | None = None,
+        session_max_age: int = 30 * DAY,
+        session_update_age: int = DAY,
+        cookies: CookieOptions | None = None,
+        templates_dir: str | os.PathLike[str] | None = None,
+        http_timeout: float = 10.0,
+        debug: bool = False,
+    ) -> None:
+        self.providers: dict[str, Provider] = {}
+        for provider in providers:
+            if not isinstance(provider, Provider):
+                raise ConfigurationError(f"{provider!r} is not a provider")
+            if provider.id in self.providers:
+                raise ConfigurationError(f"two providers share the id {provider.id!r}")
+            self.providers[provider.id] = provider
+        if not self.providers:
+            raise ConfigurationError("no provider configured: pass providers=[WorkOSProvider(...)]")
+
+        secrets = [secret] if isinstance(secret, str) else list(secret)
+        if not secrets or not all(isinstance(s, str) and s for s in secrets):
+            raise ConfigurationError(
+                "no secret configured: set AUTH_SECRET (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        if any(len(s) < MIN_SECRET_LENGTH for s in secrets):
+            raise ConfigurationError(
+                f"AUTH_SECRET is too short: use at least {MIN_SECRET_LENGTH} characters"
+            )
+        self.secrets: tuple[str, ...] = tuple(secrets)
+
+        parts = urlsplit(url or "")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"AUTH_URL must be the app's public http(s) URL, like https://app.example.com;"
+                f" got {url!r}"
+            )
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ConfigurationError(
+                "AUTH_URL must have no query, fragment or user info: " + repr(url)
+            )
+        try:
+            parts.port  # noqa: B018  (raises on a malformed port)
+        except ValueError as exc:
+            raise ConfigurationError(f"AUTH_URL has an invalid port: {url!r}") from exc
+        self.origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        url_path = parts.path.rstrip("/")
+        # As NEXTAUTH_URL does, a path in the URL names the base path.
+        chosen = base_path if base_path is not None else (url_path or "/api/auth")
+        if not chosen.startswith("/") or chosen == "/" or "//" in chosen:
+            raise ConfigurationError(f"base_path must look like /api/auth, got {chosen!r}")
+        self.base_path = chosen.rstrip("/")
+        self.secure = parts.scheme == "https"
+
+        self.pages = dict(pages or {})
+        unknown = set(self.pages) - PAGE_KEYS
+        if unknown:
+            raise ConfigurationError(
+                f"unknown pages key(s) {', '.join(sorted(unknown))}: "
+                f"use {', '.join(sorted(PAGE_KEYS))}"
+            )
+        for key, page in self.pages.items():
+            if not isinstance(page, str) or not page.startswith("/") or page.startswith("//"):
+                raise ConfigurationError(
+                    f"pages[{key!r}] must be a path on this app, like /auth/signin"
+                )
+
+        self.callbacks = _normalise_names(callbacks, CALLBACK_NAMES, "callback")
+        self.events = _normalise_names(events, EVENT_NAMES, "event")
+        if session_max_age <= 0 or session_update_age < 0:
+            raise ConfigurationError("session_max_age must be > 0, session_update_age >= 0")
+        self.session_max_age = session_max_age
+        self.session_update_age = session_update_age
+        self.cookies = cookies or CookieOptions()
+        self.templates_dir = os.fspath(templates_dir) if templates_dir is not None else None
+        if self.templates_dir is not None and not os.path.isdir(self.templates_dir):
+            raise ConfigurationError(f"templates_dir {self.templates_dir!r} is not a folder")
+        self.http_timeout = http_timeout
+        self.debug = debug
+
+    def async_functions(self) -> list[str]:
+        """Names of the callbacks and events that are ``async`` (refused under WSGI)."""
+        functions: Iterable[tuple[str, Callable[..., Any]]] = [
+            *self.callbacks.items(),
+            *((f"event {k}", v) for k, v in self.events.items()),
+        ]
+        return [name for name, function in functions if inspect.iscoroutinefunction(function)]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> AuthConfig:
+        """A configuration from ``WORKOS_CLIENT_ID``, ``WORKOS_API_KEY``,
+        ``WORKOS_BASE_URL``, ``AUTH_SECRET`` (or ``NEXTAUTH_SECRET``) and ``AUTH_URL``
+        (or ``NEXTAUTH_URL``). Keyword ``options`` are passed on and win over the
+        environment; ``workos={...}`` adds WorkOSProvider options (``domains``, ...)."""
+        env = os.environ if environ is None else environ
+        workos_options: dict[str, Any] = dict(options.pop("workos", None) or {})
+        if "providers" not in options:
+            client_id = env.get("WORKOS_CLIENT_ID", "")
+            api_key = env.get("WORKOS_API_KEY", "")
+            missing = [
+                name
+                for name, value in (("WORKOS_CLIENT_ID", client_id), ("WORKOS_API_KEY", api_key))
+                if not value
+            ]
+            if missing:
+                raise ConfigurationError(f"set {' and '.join(missing)} (from the WorkOS dashboard)")
+            options["providers"] = [
+                WorkOSProvider(
+                    client_id=client_id,
+                    client_secret=api_key,
+                    base_url=env.get("WORKOS_BASE_URL") or DEFAULT_BASE_URL,
+                    **workos_options,
+                )
+            ]
+        if "secret" not in options:
+            secret = env.get("AUTH_SECRET") or env.get("NEXTAUTH_SECRET") or ""
+            # A comma-separated list rotates secrets: the last one signs.
+            options["secret"] = [s.strip() for s in secret.split(",") if s.strip()]
+        if "url" not in options:
+            url = env.get("AUTH_URL") or env.get("NEXTAUTH_URL") or ""
+            if not url:
+                raise ConfigurationError(
+                    "set AUTH_URL to the app's public URL, like http://127.0.0.1:8000"
+                )
+            options["url"] = url
+        return cls(**options)

@@ -1,0 +1,133 @@
+"""Cookie names, attributes, Set-Cookie values, and chunking of large sessions.
+
+On https every name gets the browser-enforced ``__Secure-`` prefix (``__Host-`` for the
+CSRF cookie, which never needs a ``Domain``). A session value above
+:data:`CHUNK_SIZE` is split into ``name.0``, ``name.1``, ... and joined back on read;
+past :data:`MAX_CHUNKS` it is refused loudly rather than dropped by the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from .config import CookieOptions
+from .errors import SessionTooLarge
+
+__all__ = ["CHUNK_SIZE", "MAX_CHUNKS", "CookieJar"]
+
+DEFAULT_NAMES: Final = {
+    "session_token": "next-auth.session-token",
+    "csrf_token": "next-auth.csrf-token",
+    "callback_url": "next-auth.callback-url",
+    "state": "next-auth.state",
+}
+CHUNK_SIZE: Final = 3900
+MAX_CHUNKS: Final = 8
+_EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+class CookieJar:
+    """Builds and reads the middleware's cookies for one configuration."""
+
+    def __init__(self, options: CookieOptions, *, https: bool) -> None:
+        self.options = options
+        self.secure = https if options.secure is None else options.secure
+        custom = dict(options.names or {})
+        unknown = set(custom) - set(DEFAULT_NAMES)
+        if unknown:
+            from .errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"unknown cookie purpose(s) {sorted(unknown)}: use {sorted(DEFAULT_NAMES)}"
+            )
+        self.names: dict[str, str] = {}
+        for purpose, name in DEFAULT_NAMES.items():
+            if purpose in custom:
+                self.names[purpose] = custom[purpose]
+            elif not self.secure:
+                self.names[purpose] = name
+            elif purpose == "csrf_token" and options.domain is None:
+                self.names[purpose] = "__Host-" + name
+            else:
+                self.names[purpose] = "__Secure-" + name
+
+    def header(self, purpose: str, value: str, max_age: int | None = None) -> str:
+        """A Set-Cookie value; ``max_age=None`` makes a browser-session cookie."""
+        return self._render(self.names[purpose], value, max_age, purpose)
+
+    def clear(self, purpose: str) -> str:
+        return self._render(self.names[purpose], "", 0, purpose)
+
+    def read(self, purpose: str, cookies: Mapping[str, str]) -> str | None:
+        """The cookie's value, joining chunks when the value was chunked."""
+        name = self.names[purpose]
+        if name in cookies:
+            return cookies[name] or None
+        chunks = []
+        for index in range(MAX_CHUNKS):
+            chunk = cookies.get(f"{name}.{index}")
+            if chunk is None:
+                break
+            chunks.append(chunk)
+        return "".join(chunks) or None
+
+    def present(self, purpose: str, cookie_header: str) -> bool:
+        """A cheap test, with no parsing, for whether the header may hold the cookie."""
+        return self.names[purpose] in cookie_header
+
+    def write_chunked(
+        self, purpose: str, value: str, max_age: int, cookies: Mapping[str, str]
+    ) -> list[str]:
+        """Set-Cookie values storing ``value``, and clearing stale chunks or plain copies."""
+        name = self.names[purpose]
+        if len(value) <= CHUNK_SIZE:
+            headers = [self._render(name, value, max_age, purpose)]
+            chunk_names: set[str] = set()
+        else:
+            pieces = [value[i : i + CHUNK_SIZE] for i in range(0, len(value), CHUNK_SIZE)]
+            if len(pieces) > MAX_CHUNKS:
+                raise SessionTooLarge(
+                    f"the session needs {len(value)} bytes of cookies, over the limit of "
+                    f"{MAX_CHUNKS * CHUNK_SIZE}: trim what the jwt callback adds"
+                )
+            chunk_names = {f"{name}.{i}" for i in range(len(pieces))}
+            headers = [
+                self._render(f"{name}.{i}", piece, max_age, purpose)
+                for i, piece in enumerate(pieces)
+            ]
+        headers.extend(
+            self._render(stale, "", 0, purpose)
+            for stale in self._all_names(name, cookies)
+            if stale not in chunk_names and (stale != name or chunk_names)
+        )
+        return headers
+
+    def clear_chunked(self, purpose: str, cookies: Mapping[str, str]) -> list[str]:
+        """Set-Cookie values removing the cookie and every chunk of it the browser sent."""
+        name = self.names[purpose]
+        present = self._all_names(name, cookies) or [name]
+        return [self._render(n, "", 0, purpose) for n in present]
+
+    @staticmethod
+    def _all_names(name: str, cookies: Mapping[str, str]) -> list[str]:
+        prefix = name + "."
+        return [
+            n for n in cookies if n == name or (n.startswith(prefix) and n[len(prefix) :].isdigit())
+        ]
+
+    def _render(self, name: str, value: str, max_age: int | None, purpose: str) -> str:
+        parts = [f"{name}={value}", "Path=/"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+            if max_age == 0:
+                parts.append(f"Expires={_EXPIRED}")
+        if self.options.domain and not name.startswith("__Host-"):
+            parts.append(f"Domain={self.options.domain}")
+        parts.append("HttpOnly")
+        if self.secure:
+            parts.append("Secure")
+        # The state cookie must come back on the IdP's top-level redirect: always Lax.
+        same_site = "lax" if purpose == "state" else self.options.same_site
+        parts.append("SameSite=" + same_site.capitalize())
+        return "; ".join(parts)

@@ -1,0 +1,154 @@
+"""Outbound I/O and user callbacks as values, so one flow serves both adapters.
+
+A flow is a generator, in the manner of ``httpx.Auth.auth_flow``: it yields a
+:class:`Fetch` when it needs an HTTP response, or a :class:`Call` when it needs a user
+callback's result, and is sent the answer back. An exception the I/O raised is thrown
+into the generator at the ``yield``, so the core handles failures with ordinary
+``try``/``except``. The ASGI adapter drives a flow with :func:`run_async` and a shared
+``httpx.AsyncClient``; the WSGI adapter with :func:`run_sync` and an ``httpx.Client``.
+Those two drivers are the only code that differs between them.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from .errors import ConfigurationError, ProviderError
+
+__all__ = ["MAX_PROVIDER_RESPONSE_BYTES", "Call", "Fetch", "Flow", "call", "run_async", "run_sync"]
+
+T = TypeVar("T")
+
+MAX_PROVIDER_RESPONSE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """Send this request; answer with the ``httpx.Response`` (body read, size-capped)."""
+
+    request: httpx.Request
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call this user callback; answer with its result (awaited under ASGI)."""
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+Flow = Generator["Fetch | Call", Any, T]
+
+
+def call(function: Callable[..., Any], *args: Any) -> Flow[Any]:
+    """Yield-from helper: ``result = yield from call(fn, a, b)``."""
+    return (yield Call(function, args))
+
+
+def fetch(request: httpx.Request) -> Flow[httpx.Response]:
+    """Yield-from helper: ``response = yield from fetch(request)``."""
+    response: httpx.Response = yield Fetch(request)
+    return response
+
+
+def _too_large() -> ProviderError:
+    return ProviderError(f"provider response exceeds {MAX_PROVIDER_RESPONSE_BYTES} bytes")
+
+
+def _finish(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
+    # The chunks are already decoded: drop the headers that describe the wire form.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=b"".join(chunks),
+        request=response.request,
+    )
+
+
+def _send_sync(client: httpx.Client, request: httpx.Request) -> httpx.Response:
+    response = client.send(request, stream=True)
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_PROVIDER_RESPONSE_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return _finish(response, chunks)
+
+
+async def _send_async(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    response = await client.send(request, stream=True)
+    try:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_PROVIDER_RESPONSE_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    return _finish(response, chunks)
+
+
+def run_sync(flow: Flow[T], client: httpx.Client) -> T:
+    """Drive ``flow`` to its result with blocking I/O (the WSGI adapter)."""
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = flow.throw(error) if error is not None else flow.send(answer)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        answer, error = None, None
+        try:
+            if isinstance(effect, Fetch):
+                answer = _send_sync(client, effect.request)
+            else:
+                answer = effect.function(*effect.args)
+                if inspect.isawaitable(answer):
+                    if inspect.iscoroutine(answer):
+                        answer.close()
+                    raise ConfigurationError(
+                        f"callback {effect.function!r} is async; the WSGI adapter needs "
+                        "plain functions"
+                    )
+        except Exception as exc:
+            error = exc
+
+
+async def run_async(flow: Flow[T], client: httpx.AsyncClient) -> T:
+    """Drive ``flow`` to its result with asyncio I/O (the ASGI adapter)."""
+    answer: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = flow.throw(error) if error is not None else flow.send(answer)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        answer, error = None, None
+        try:
+            if isinstance(effect, Fetch):
+                answer = await _send_async(client, effect.request)
+            else:
+                answer = effect.function(*effect.args)
+                if inspect.isawaitable(answer):
+                    answer = await answer
+        except Exception as exc:
+            error = exc

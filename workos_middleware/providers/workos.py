@@ -1,0 +1,245 @@
+"""The WorkOS SSO provider: authorization URL, token exchange, profile to user.
+
+WorkOS is a bridge to each customer's own IdP, so every sign-in names a connection
+selector: an ``organization``, a ``connection``, an OAuth ``provider`` or the deprecated
+``domain``. It comes from the sign-in request's query (NextAuth's authorization params),
+from the email the user typed (its domain looked up in ``domains``, else sent as
+``domain``), or from the configured default.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from ..errors import ConfigurationError, ProviderError
+from ..flow import Flow, fetch
+from .base import SignInResult
+
+__all__ = ["AUTHORIZATION_PARAMS", "WorkOSProvider"]
+
+DEFAULT_BASE_URL = "https://api.workos.com"
+
+# The only query parameters a sign-in request may pass on to WorkOS. The protocol
+# fields (state, redirect_uri, client_id, response_type, PKCE) are set by the core and
+# can never be replaced from the query (NextAuth v3 let them be).
+AUTHORIZATION_PARAMS = (
+    "organization",
+    "connection",
+    "provider",
+    "domain",
+    "login_hint",
+    "domain_hint",
+)
+SELECTORS = ("organization", "connection", "provider", "domain")
+
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)$")
+_MAX_PARAM_LENGTH = 512
+
+
+def email_domain(email: str) -> str | None:
+    """The lower-cased domain of a well-formed email address, else ``None``."""
+    match = _EMAIL.match(email.strip())
+    return match.group(1).lower() if match else None
+
+
+class WorkOSProvider:
+    """WorkOS single sign-on.
+
+    ``domains`` maps an email domain to an organization id (``org_...``) or a
+    connection id (``conn_...``); ``organization`` / ``connection`` is the default
+    selector when a sign-in names none.
+    """
+
+    type = "oauth"
+    style: Literal["sso", "oauth"] = "sso"
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        base_url: str = DEFAULT_BASE_URL,
+        organization: str | None = None,
+        connection: str | None = None,
+        domains: Mapping[str, str] | None = None,
+        id: str = "workos",
+        name: str = "WorkOS",
+    ) -> None:
+        if not client_id:
+            raise ConfigurationError("WorkOS client id is missing: set WORKOS_CLIENT_ID")
+        if not client_secret:
+            raise ConfigurationError("WorkOS API key is missing: set WORKOS_API_KEY")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"WORKOS_BASE_URL must be an http(s) URL, got {base_url!r}")
+        if organization and connection:
+            raise ConfigurationError("set a default organization or connection, not both")
+        self.domains: dict[str, tuple[str, str]] = {}
+        for domain, target in (domains or {}).items():
+            self.domains[domain.strip().lower()] = (_selector_for(target), target)
+        self.id = id
+        self.name = name
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.base_url = base_url.rstrip("/")
+        self.default: tuple[str, str] | None = None
+        if organization:
+            self.default = ("organization", organization)
+        elif connection:
+            self.default = ("connection", connection)
+
+    def __repr__(self) -> str:
+        return f"WorkOSProvider(client_id={self.client_id!r}, base_url={self.base_url!r})"
+
+    def authorization_params(
+        self, query: Mapping[str, str], email: str | None
+    ) -> Flow[dict[str, str]]:
+        params = {
+            key: query[key]
+            for key in AUTHORIZATION_PARAMS
+            if query.get(key) and len(query[key]) <= _MAX_PARAM_LENGTH
+        }
+        if email:
+            domain = email_domain(email)
+            if domain is None:
+                raise ProviderError(f"not an email address: {email[:80]!r}", "NoConnection")
+            params["login_hint"] = email.strip()
+            if not any(key in params for key in SELECTORS):
+                if domain in self.domains:
+                    selector, target = self.domains[domain]
+                    params[selector] = target
+                else:
+                    params["domain"] = domain
+        if not any(key in params for key in SELECTORS):
+            if self.default is None:
+                raise ProviderError(
+                    "no WorkOS connection selector: the sign-in named no organization, "
+                    "connection, provider, domain or email, and no default is configured",
+                    "NoConnection",
+                )
+            params[self.default[0]] = self.default[1]
+        return params
+        yield  # pragma: no cover  (makes this a generator: a lookup may need I/O later)
+
+    def authorization_url(
+        self, params: Mapping[str, str], *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        query = {
+            **params,
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+        return f"{self.base_url}/sso/authorize?{urlencode(query)}"
+
+    def complete(self, *, code: str, redirect_uri: str, code_verifier: str) -> Flow[SignInResult]:
+        request = httpx.Request(
+            "POST",
+            f"{self.base_url}/sso/token",
+            json={
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "grant_type": "authorization_code",
+                "code": code,
+                "code_verifier": code_verifier,
+            },
+            headers={"accept": "application/json"},
+        )
+        response = yield from fetch(request)
+        data = _json_object(response, "token")
+        profile = data.get("profile")
+        access_token = data.get("access_token")
+        if not isinstance(profile, dict):
+            # The token answer normally carries the profile; ask for it only if not.
+            if not isinstance(access_token, str) or not access_token:
+                raise ProviderError("token response has neither profile nor access_token")
+            response = yield from fetch(
+                httpx.Request(
+                    "GET",
+                    f"{self.base_url}/sso/profile",
+                    headers={
+                        "authorization": f"Bearer {access_token}",
+                        "accept": "application/json",
+                    },
+                )
+            )
+            profile = _json_object(response, "profile")
+        user = profile_to_user(profile)
+        account = {
+            "provider": self.id,
+            "type": self.type,
+            "providerAccountId": user["id"],
+            "access_token": access_token,
+            "expires_in": data.get("expires_in"),
+            "token_type": data.get("token_type"),
+        }
+        return SignInResult(user=user, account=account, profile=profile)
+
+
+def _selector_for(target: str) -> str:
+    if target.startswith("org_"):
+        return "organization"
+    if target.startswith("conn_"):
+        return "connection"
+    raise ConfigurationError(
+        f"domain map values must be organization (org_...) or connection (conn_...) ids, "
+        f"got {target!r}"
+    )
+
+
+def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+    if not response.is_success:
+        detail = response.text[:300]
+        raise ProviderError(f"WorkOS {what} endpoint answered {response.status_code}: {detail}")
+    try:
+        data = json.loads(response.content)
+    except ValueError as exc:
+        raise ProviderError(f"WorkOS {what} endpoint answered invalid JSON") from exc
+    if not isinstance(data, dict):
+        raise ProviderError(f"WorkOS {what} endpoint answered JSON that is not an object")
+    return data
+
+
+def _optional_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def profile_to_user(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """The session user of a WorkOS profile; raises ProviderError if it is unusable."""
+    profile_id = profile.get("id")
+    email = profile.get("email")
+    if not isinstance(profile_id, str) or not profile_id:
+        raise ProviderError("WorkOS profile has no id")
+    if not isinstance(email, str) or email_domain(email) is None:
+        raise ProviderError("WorkOS profile has no valid email")
+    name = _optional_str(profile.get("name"))
+    if name is None:
+        parts = [profile.get("first_name"), profile.get("last_name")]
+        name = " ".join(p for p in parts if isinstance(p, str) and p) or None
+    roles: list[str] = []
+    for role in profile.get("roles") or [profile.get("role")]:
+        if isinstance(role, dict) and isinstance(role.get("slug"), str):
+            roles.append(role["slug"])
+    groups = [g for g in profile.get("groups") or [] if isinstance(g, str)]
+    raw = profile.get("raw_attributes")
+    image = _optional_str(raw.get("picture")) if isinstance(raw, dict) else None
+    return {
+        "id": profile_id,
+        "name": name,
+        "email": email,
+        "image": image,
+        "organization_id": _optional_str(profile.get("organization_id")),
+        "connection_id": _optional_str(profile.get("connection_id")),
+        "connection_type": _optional_str(profile.get("connection_type")),
+        "roles": roles,
+        "groups": groups,
+    }

@@ -1,0 +1,144 @@
+"""What the middleware attaches to each passthrough request, and the helpers that read it.
+
+The adapters store a :class:`RequestAuth` in the ASGI scope or WSGI environ under
+:data:`STATE_KEY`; the session value is also under :data:`SESSION_KEY` and the user
+under :data:`USER_KEY`. Helpers accept whatever a framework hands a view: a Starlette
+``Request``, a Flask or Django request, or a raw scope or environ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any, Final
+
+from starlette.authentication import AuthCredentials, BaseUser
+
+from .core import AuthCore, Identity
+from .messages import parse_cookie_header
+from .user import ANONYMOUS_CREDENTIALS, ANONYMOUS_USER, AUTHENTICATED, AuthUser
+
+__all__ = [
+    "SESSION_KEY",
+    "STATE_KEY",
+    "USER_KEY",
+    "RequestAuth",
+    "get_csrf_token",
+    "get_session",
+    "get_signin_context",
+    "get_user",
+]
+
+STATE_KEY: Final = "workos_middleware"
+SESSION_KEY: Final = "workos_middleware.session"
+USER_KEY: Final = "workos_middleware.user"
+
+
+class RequestAuth:
+    """One request's identity, plus the Set-Cookie values its response must carry."""
+
+    __slots__ = ("_cookie_header", "core", "identity", "set_cookies", "user")
+
+    def __init__(self, core: AuthCore, identity: Identity, cookie_header: str) -> None:
+        self.core = core
+        self.identity = identity
+        self._cookie_header = cookie_header
+        self.set_cookies: list[str] = list(identity.set_cookies)
+        self.user: BaseUser = (
+            AuthUser(identity.token) if identity.token is not None else ANONYMOUS_USER
+        )
+
+    @property
+    def credentials(self) -> AuthCredentials:
+        return AUTHENTICATED if self.identity.token is not None else ANONYMOUS_CREDENTIALS
+
+    @property
+    def session(self) -> dict[str, Any] | None:
+        return self.identity.session
+
+    def csrf_token(self) -> str:
+        """The CSRF token for a form; a new one's cookie goes out with the response."""
+        token, set_cookie = self.core.csrf_token(parse_cookie_header(self._cookie_header))
+        if set_cookie is not None:
+            self._cookie_header = _add_cookie(self._cookie_header, set_cookie)
+            self.set_cookies.append(set_cookie)
+        return token
+
+    def signin_context(self, query: dict[str, str]) -> dict[str, Any]:
+        context, set_cookie = self.core.signin_context(
+            query, parse_cookie_header(self._cookie_header)
+        )
+        if set_cookie is not None:
+            self._cookie_header = _add_cookie(self._cookie_header, set_cookie)
+            self.set_cookies.append(set_cookie)
+        return context
+
+
+def _add_cookie(header: str, set_cookie: str) -> str:
+    pair = set_cookie.partition(";")[0]
+    return f"{pair}; {header}" if header else pair
+
+
+def _state_of(request: Any) -> RequestAuth:
+    for holder in (
+        getattr(request, "scope", None),
+        getattr(request, "environ", None),
+        getattr(request, "META", None),
+        request,
+    ):
+        if isinstance(holder, MutableMapping):
+            found = holder.get(STATE_KEY)
+            if isinstance(found, RequestAuth):
+                return found
+    raise LookupError(
+        "no workos_middleware state on this request: is the app wrapped in "
+        "AuthMiddleware (ASGI) or WSGIAuthMiddleware (WSGI)?"
+    )
+
+
+def get_session(request: Any) -> dict[str, Any] | None:
+    """What ``GET /api/auth/session`` would return for this request, or ``None``.
+
+    ``request`` is a Starlette/FastAPI ``Request``, a Flask or Django request, an ASGI
+    scope or a WSGI environ.
+    """
+    return _state_of(request).session
+
+
+def get_user(request: Any) -> BaseUser:
+    """The signed-in :class:`AuthUser`, or Starlette's ``UnauthenticatedUser``."""
+    return _state_of(request).user
+
+
+def get_csrf_token(request: Any) -> str:
+    """A CSRF token for a form that posts to the middleware (sets its cookie if new)."""
+    return _state_of(request).csrf_token()
+
+
+def get_signin_context(request: Any) -> dict[str, Any]:
+    """What a custom sign-in page needs: ``providers`` (each with ``id``, ``name``,
+    ``style`` and ``signin_url``, the form target), ``csrf_token``, ``callback_url``,
+    ``error`` and ``error_message`` (from the query), and ``email``."""
+    state = _state_of(request)
+    query = _query_of(request)
+    return state.signin_context(query)
+
+
+def _query_of(request: Any) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    scope = getattr(request, "scope", None)
+    environ = getattr(request, "environ", None)
+    if isinstance(scope, MutableMapping):
+        raw = scope.get("query_string", b"").decode("latin-1")
+    elif isinstance(environ, MutableMapping):
+        raw = environ.get("QUERY_STRING", "")
+    elif isinstance(request, MutableMapping) and "query_string" in request:
+        raw = request["query_string"].decode("latin-1")
+    elif isinstance(request, MutableMapping):
+        raw = request.get("QUERY_STRING", "")
+    else:
+        raw = ""
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw, keep_blank_values=True):
+        query.setdefault(key, value)
+    return query

@@ -1,0 +1,266 @@
+"""The ``/api/auth/*`` route handlers, one function each, NextAuth v3's wire format.
+
+Each handler takes the core and the request and returns a flow ending in a response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from . import state
+from .core import AuthCore
+from .errors import SIGNIN_ERROR_CODES, ProviderError, SessionTooLarge, error_page_text
+from .flow import Flow, call
+from .messages import AuthRequest, AuthResponse
+
+__all__ = ["dispatch"]
+
+logger = logging.getLogger("workos_middleware")
+
+MAX_CODE_LENGTH = 2048
+Handler = Callable[[AuthCore, AuthRequest, str], Flow[AuthResponse]]
+
+
+def dispatch(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
+    rest = request.path[len(core.base_path) :].strip("/")
+    action, _, argument = rest.partition("/")
+    methods = ROUTES.get(action)
+    if methods is None or "/" in argument or (argument and action not in _WITH_ARGUMENT):
+        return AuthResponse.json({"error": "Not found"}, 404)
+    handler = methods.get(request.method) or (
+        methods.get("GET") if request.method == "HEAD" else None
+    )
+    if handler is None:
+        response = AuthResponse.json({"error": "Method not allowed"}, 405)
+        response.headers.append(("allow", ", ".join(sorted(methods))))
+        return response
+    return (yield from handler(core, request, argument))
+
+
+def providers(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    body = {
+        provider.id: {
+            "id": provider.id,
+            "name": provider.name,
+            "type": provider.type,
+            "signinUrl": f"{core.auth_url}/signin/{provider.id}",
+            "callbackUrl": f"{core.auth_url}/callback/{provider.id}",
+        }
+        for provider in core.config.providers.values()
+    }
+    return AuthResponse.json(body)
+    yield  # pragma: no cover  (every handler is a flow)
+
+
+def csrf_token(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    token, set_cookie = core.csrf_token(request.cookies)
+    response = AuthResponse.json({"csrfToken": token})
+    if set_cookie:
+        response.set_cookies([set_cookie])
+    return response
+    yield  # pragma: no cover
+
+
+def session(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    identity = yield from core.identify(request.headers.get("cookie", ""))
+    response = AuthResponse.json(identity.session or {})
+    return response.set_cookies(list(identity.set_cookies))
+
+
+def signin_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    query = request.query
+    custom = core.app_page_url(
+        "signIn", callbackUrl=query.get("callbackUrl", ""), error=query.get("error", "")
+    )
+    if custom is not None:
+        return AuthResponse.redirect(custom)
+    context, set_cookie = core.signin_context(query, request.cookies)
+    response = core.page("signin.html", **context)
+    if set_cookie:
+        response.set_cookies([set_cookie])
+    return response
+    yield  # pragma: no cover
+
+
+def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
+    """POST signin/:provider: CSRF, then the state + PKCE cookie and the IdP redirect."""
+    if not core.csrf_ok(request):
+        return core.redirect(request, f"{core.auth_url}/signin?csrf=true")
+    provider = core.config.providers.get(provider_id)
+    if provider is None:
+        return core.redirect(request, f"{core.auth_url}/signin")
+    callback_url = yield from core.resolve_redirect(core.raw_callback_url(request))
+    try:
+        params = yield from provider.authorization_params(request.query, request.form.get("email"))
+    except ProviderError as exc:
+        logger.info("sign-in refused: %s", exc)
+        return core.error_redirect(request, exc.code).set_cookies(
+            [core.callback_url_cookie(callback_url)]
+        )
+    except Exception:
+        logger.exception("building the authorization URL failed")
+        return core.error_redirect(request, "OAuthSignin")
+    pending, state_cookie = state.issue(core.keys, provider.id, callback_url)
+    url = provider.authorization_url(
+        params,
+        redirect_uri=f"{core.auth_url}/callback/{provider.id}",
+        state=pending.state,
+        code_challenge=pending.code_challenge,
+    )
+    return core.redirect(request, url).set_cookies(
+        [
+            core.jar.header("state", state_cookie, state.STATE_MAX_AGE),
+            core.callback_url_cookie(callback_url),
+        ]
+    )
+
+
+def callback(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
+    """GET|POST callback/:provider; the state cookie is cleared whatever the outcome."""
+    try:
+        response = yield from _complete_sign_in(core, request, provider_id)
+    except Exception:
+        logger.exception("sign-in callback failed")
+        response = core.error_redirect(request, "Callback")
+    return response.set_cookies([core.jar.clear("state")])
+
+
+def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
+    params = {**request.query, **request.form} if request.method == "POST" else request.query
+    provider = core.config.providers.get(provider_id)
+    pending = state.verify(
+        core.keys, core.jar.read("state", request.cookies), provider_id, params.get("state")
+    )
+    if provider is None or pending is None:
+        logger.warning("callback refused: state cookie missing, invalid, expired or mismatched")
+        return core.error_redirect(request, "OAuthCallback")
+    if "error" in params:
+        logger.warning(
+            "provider returned error=%r error_description=%r",
+            params["error"][:200],
+            params.get("error_description", "")[:500],
+        )
+        return core.error_redirect(request, "OAuthCallback")
+    code = params.get("code", "")
+    if not code or len(code) > MAX_CODE_LENGTH:
+        logger.warning("callback without a usable code")
+        return core.error_redirect(request, "OAuthCallback")
+
+    try:
+        result = yield from provider.complete(
+            code=code,
+            redirect_uri=f"{core.auth_url}/callback/{provider.id}",
+            code_verifier=pending.code_verifier,
+        )
+    except Exception as exc:
+        logger.error("token exchange with %s failed: %s", provider.id, exc)
+        return core.error_redirect(request, "Callback")
+
+    sign_in = core.config.callbacks.get("sign_in")
+    if sign_in is not None:
+        try:
+            allowed = yield from call(sign_in, result.user, result.account, result.profile)
+        except Exception:
+            logger.exception("sign_in callback raised; access denied")
+            return core.error_redirect(request, "AccessDenied")
+        if isinstance(allowed, str):
+            target = yield from core.resolve_redirect(allowed)
+            return core.redirect(request, target)
+        if allowed is not True:
+            return core.error_redirect(request, "AccessDenied")
+
+    token: Any = core.sessions.token_for(result.user)
+    jwt = core.config.callbacks.get("jwt")
+    if jwt is not None:
+        token = yield from call(jwt, token, result.user, result.account, result.profile, False)
+        if not isinstance(token, dict) or not isinstance(token.get("sub"), str):
+            logger.error("jwt callback must return a dict keeping 'sub'; got %r", type(token))
+            return core.error_redirect(request, "Configuration")
+    try:
+        session_cookies = core.jar.write_chunked(
+            "session_token",
+            core.sessions.encode(token),
+            core.config.session_max_age,
+            request.cookies,
+        )
+    except (SessionTooLarge, TypeError, ValueError) as exc:
+        logger.error("cannot store the session: %s", exc)
+        return core.error_redirect(request, "Configuration")
+
+    yield from _fire(core, "sign_in", {"user": result.user, "account": result.account})
+    target = yield from core.resolve_redirect(pending.callback_url)
+    response = core.redirect(request, target)
+    # A fresh session and a fresh CSRF token: nothing from before the sign-in survives.
+    return response.set_cookies([*session_cookies, core.jar.clear("csrf_token")])
+
+
+def signout_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    custom = core.app_page_url("signOut")
+    if custom is not None:
+        return AuthResponse.redirect(custom)
+    token, set_cookie = core.csrf_token(request.cookies)
+    callback_url = core.raw_callback_url(request)
+    response = core.page(
+        "signout.html",
+        csrf_token=token,
+        callback_url=callback_url,
+        signout_url=f"{core.auth_url}/signout",
+    )
+    if set_cookie:
+        response.set_cookies([set_cookie])
+    return response
+    yield  # pragma: no cover
+
+
+def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    if not core.csrf_ok(request):
+        return core.redirect(request, f"{core.auth_url}/signout?csrf=true")
+    cookies = request.cookies
+    raw = core.jar.read("session_token", cookies)
+    decoded = core.sessions.decode(raw) if raw else None
+    target = yield from core.resolve_redirect(core.raw_callback_url(request))
+    if decoded is not None:
+        yield from _fire(core, "sign_out", {"token": decoded.token})
+    response = core.redirect(request, target)
+    return response.set_cookies(core.jar.clear_chunked("session_token", cookies))
+
+
+def error(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    code = request.query.get("error", "Default")[:64]
+    custom = core.app_page_url("error", error=code)
+    if custom is not None:
+        return AuthResponse.redirect(custom)
+    if code in SIGNIN_ERROR_CODES:
+        target = core.app_page_url("signIn", error=code) or (
+            f"{core.auth_url}/signin?{urlencode({'error': code})}"
+        )
+        return AuthResponse.redirect(target)
+    status, _heading, _message = error_page_text(code)
+    return core.error_page(code if status != 200 else "Default")
+    yield  # pragma: no cover
+
+
+def _fire(core: AuthCore, event: str, message: dict[str, Any]) -> Flow[None]:
+    """Run an event handler; its failure is logged and changes nothing."""
+    function = core.config.events.get(event)
+    if function is None:
+        return
+    try:
+        yield from call(function, message)
+    except Exception:
+        logger.exception("%s event handler failed", event)
+
+
+ROUTES: dict[str, dict[str, Handler]] = {
+    "providers": {"GET": providers},
+    "csrf": {"GET": csrf_token},
+    "session": {"GET": session},
+    "signin": {"GET": signin_page, "POST": signin},
+    "callback": {"GET": callback, "POST": callback},
+    "signout": {"GET": signout_page, "POST": signout},
+    "error": {"GET": error},
+}
+_WITH_ARGUMENT = frozenset({"signin", "callback"})

@@ -1,0 +1,45 @@
+"""The signed-in user as Starlette's ``BaseUser``, for ``request.user`` and ``@requires``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.authentication import AuthCredentials, BaseUser, UnauthenticatedUser
+
+__all__ = ["ANONYMOUS_CREDENTIALS", "ANONYMOUS_USER", "AUTHENTICATED", "AuthUser"]
+
+
+class AuthUser(BaseUser):
+    """A signed-in user; the session token's fields are attributes (``user.email``)."""
+
+    def __init__(self, token: dict[str, Any]) -> None:
+        self.token = token
+        self.id: str = token["sub"]
+        self.name: str | None = token.get("name")
+        self.email: str | None = token.get("email")
+        self.image: str | None = token.get("image")
+        self.organization_id: str | None = token.get("organization_id")
+        self.connection_id: str | None = token.get("connection_id")
+        self.connection_type: str | None = token.get("connection_type")
+        self.roles: list[str] = list(token.get("roles") or [])
+        self.groups: list[str] = list(token.get("groups") or [])
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email or self.id
+
+    @property
+    def identity(self) -> str:
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"AuthUser(id={self.id!r}, email={self.email!r})"
+
+
+ANONYMOUS_USER = UnauthenticatedUser()
+ANONYMOUS_CREDENTIALS = AuthCredentials()
+AUTHENTICATED = AuthCredentials(["authenticated"])

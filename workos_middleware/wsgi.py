@@ -1,0 +1,142 @@
+"""The WSGI adapter: a native WSGI middleware (no ASGI bridge, no event-loop thread).
+
+It translates the environ to the core's values and back, and drives flows with one
+shared, pooled ``httpx.Client``. Passthrough responses are the app's own iterables;
+Set-Cookie headers are only added through ``start_response`` when needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Optional
+
+import httpx
+
+from .config import AuthConfig
+from .core import ANONYMOUS, AuthCore
+from .errors import ConfigurationError
+from .flow import run_sync
+from .messages import MAX_BODY_BYTES, AuthRequest
+from .request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
+
+__all__ = ["WSGIAuthMiddleware"]
+
+Environ = dict[str, Any]
+ExcInfo = tuple[type[BaseException], BaseException, Optional[TracebackType]]  # noqa: UP045
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+def _text(environ: Environ, key: str) -> str:
+    """An environ string as the client sent it (WSGI smuggles bytes through latin-1)."""
+    value: str = environ.get(key, "")
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def _headers(environ: Environ) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _read_body(environ: Environ) -> tuple[bytes, bool]:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b"", False
+    if length > MAX_BODY_BYTES:
+        return b"", True
+    if length <= 0:
+        return b"", False
+    body: bytes = environ["wsgi.input"].read(length)
+    return body, False
+
+
+class WSGIAuthMiddleware:
+    """NextAuth-style ``/api/auth`` for a WSGI app.
+
+    ``app.wsgi_app = WSGIAuthMiddleware(app.wsgi_app, config=AuthConfig.from_env())``
+    in Flask. The session is in ``environ["workos_middleware.session"]``.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        config: AuthConfig | None = None,
+        *,
+        http_client: httpx.Client | None = None,
+        **options: Any,
+    ) -> None:
+        self.app = app
+        self.config = config if config is not None else AuthConfig(**options)
+        asynchronous = self.config.async_functions()
+        if asynchronous:
+            raise ConfigurationError(
+                f"async callbacks need the ASGI adapter; make these plain functions: "
+                f"{', '.join(asynchronous)}"
+            )
+        self.core = AuthCore(self.config)
+        self._client = http_client
+
+    @property
+    def http_client(self) -> httpx.Client:
+        """The shared client for WorkOS calls: pooled, explicit timeouts, no retries."""
+        if self._client is None:
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(self.config.http_timeout, connect=5.0),
+                follow_redirects=False,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = _text(environ, "PATH_INFO")
+        if self.core.is_auth_path(path):
+            return self._handle(environ, path, start_response)
+
+        cookie_header: str = environ.get("HTTP_COOKIE", "")
+        identity = ANONYMOUS
+        if cookie_header and self.core.may_have_session(cookie_header):
+            identity = run_sync(self.core.identify(cookie_header), self.http_client)
+        state = RequestAuth(self.core, identity, cookie_header)
+        environ[STATE_KEY] = state
+        environ[SESSION_KEY] = state.session
+        environ[USER_KEY] = state.user
+
+        def start_response_with_cookies(
+            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            if state.set_cookies:
+                headers = [*headers, *(("Set-Cookie", c) for c in state.set_cookies)]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start_response_with_cookies)
+
+    def _handle(
+        self, environ: Environ, path: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        body, too_large = _read_body(environ) if method == "POST" else (b"", False)
+        request = AuthRequest(
+            method=method,
+            path=path,
+            query_string=environ.get("QUERY_STRING", ""),
+            headers=_headers(environ),
+            body=body,
+            body_too_large=too_large,
+        )
+        response = run_sync(self.core.handle(request), self.http_client)
+        status = f"{response.status} {HTTPStatus(response.status).phrase}"
+        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+        start_response(status, headers)
+        return [b"" if method == "HEAD" else response.body]
