@@ -1,0 +1,257 @@
+"""Shared test helpers: one sync HTTP client facade over both adapters.
+
+Every behaviour test runs twice, through httpx's ``ASGITransport`` (driven on one event
+loop in a background thread) and ``WSGITransport``; WorkOS is mocked with respx.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import respx
+from anyio.from_thread import BlockingPortal
+from starlette.applications import Starlette
+from starlette.authentication import requires
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+from workos_middleware import (
+    SESSION_KEY,
+    AuthConfig,
+    AuthMiddleware,
+    WorkOSProvider,
+    WSGIAuthMiddleware,
+    get_csrf_token,
+    get_session,
+)
+
+APP_URL = "http://app.test"
+WORKOS_URL = "https://api.workos.test"
+SECRET = "test-secret-0123456789abcdef"
+CLIENT_ID = "client_01TEST"
+API_KEY = "sk_test_key"
+
+PROFILE: dict[str, Any] = {
+    "object": "profile",
+    "id": "prof_01ALICE",
+    "organization_id": "org_01EXAMPLE",
+    "connection_id": "conn_01EXAMPLE",
+    "connection_type": "OktaSAML",
+    "idp_id": "00u1a0ufowBJlzPlk357",
+    "email": "alice@example.com",
+    "first_name": "Alice",
+    "last_name": "Anderson",
+    "name": "Alice Anderson",
+    "role": {"slug": "admin"},
+    "roles": [{"slug": "admin"}],
+    "groups": ["Engineering"],
+    "custom_attributes": {},
+    "raw_attributes": {},
+}
+TOKEN_RESPONSE: dict[str, Any] = {
+    "token_type": "Bearer",
+    "access_token": "01DMEK0J53CVMC32CK5SE0KZ8Q",
+    "expires_in": 600,
+    "profile": PROFILE,
+    "oauth_tokens": None,
+}
+
+
+def make_provider(**overrides: Any) -> WorkOSProvider:
+    options: dict[str, Any] = {
+        "client_id": CLIENT_ID,
+        "client_secret": API_KEY,
+        "base_url": WORKOS_URL,
+        "domains": {"example.com": "org_01EXAMPLE", "acme.test": "conn_01ACME"},
+    }
+    options.update(overrides)
+    return WorkOSProvider(**options)
+
+
+def make_config(**overrides: Any) -> AuthConfig:
+    options: dict[str, Any] = {"providers": [make_provider()], "secret": SECRET, "url": APP_URL}
+    options.update(overrides)
+    return AuthConfig(**options)
+
+
+# -- the wrapped apps: they show what the middleware attached -------------------------
+
+
+async def asgi_home(request: Request) -> JSONResponse:
+    user = request.user
+    return JSONResponse(
+        {
+            "session": get_session(request),
+            "authenticated": user.is_authenticated,
+            "display_name": user.display_name if user.is_authenticated else None,
+            "scopes": list(request.auth.scopes),
+        }
+    )
+
+
+@requires("authenticated")
+async def asgi_private(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(f"secret for {request.user.email}")
+
+
+async def asgi_form(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(get_csrf_token(request))
+
+
+def asgi_app() -> Starlette:
+    return Starlette(
+        routes=[
+            Route("/", asgi_home),
+            Route("/dashboard", asgi_home),
+            Route("/private", asgi_private),
+            Route("/form", asgi_form),
+        ]
+    )
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    path = environ["PATH_INFO"]
+    if path == "/form":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [get_csrf_token(environ).encode()]
+    session = environ[SESSION_KEY]
+    user = environ["workos_middleware.user"]
+    if path == "/private" and not user.is_authenticated:
+        start_response("403 Forbidden", [("Content-Type", "text/plain")])
+        return [b"Forbidden"]
+    if path == "/private":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"secret for {user.email}".encode()]
+    body = {
+        "session": session,
+        "authenticated": user.is_authenticated,
+        "display_name": user.display_name if user.is_authenticated else None,
+        "scopes": ["authenticated"] if user.is_authenticated else [],
+    }
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode()]
+
+
+# -- one sync client over both adapters ------------------------------------------------
+
+
+class Client:
+    """A sync httpx-like client; ``kind`` is "asgi" or "wsgi"."""
+
+    def __init__(self, kind: str, config: AuthConfig, portal: BlockingPortal) -> None:
+        self.kind = kind
+        self.config = config
+        base_url = config.origin
+        if kind == "asgi":
+            self.middleware: Any = AuthMiddleware(asgi_app(), config=config)
+            self._portal = portal
+            self._async = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=self.middleware), base_url=base_url
+            )
+            self.cookies = self._async.cookies
+        else:
+            self.middleware = WSGIAuthMiddleware(wsgi_app, config=config)
+            self._sync = httpx.Client(
+                transport=httpx.WSGITransport(app=self.middleware), base_url=base_url
+            )
+            self.cookies = self._sync.cookies
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if self.kind == "asgi":
+
+            async def go() -> httpx.Response:
+                return await self._async.request(method, url, **kwargs)
+
+            return self._portal.call(go)
+        return self._sync.request(method, url, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def set_cookie(self, name: str, value: str) -> None:
+        """Replace the browser's cookie ``name`` (what an attacker or a test plants)."""
+        self.cookies.delete(name)
+        self.cookies.set(name, value, domain=self.config.origin.split("://")[1].split(":")[0])
+
+    def csrf(self) -> str:
+        token: str = self.get("/api/auth/csrf").json()["csrfToken"]
+        return token
+
+    def start_sign_in(
+        self,
+        email: str | None = "alice@example.com",
+        callback_url: str = "/dashboard",
+        **query: str,
+    ) -> dict[str, str]:
+        """POST the sign-in form; return the authorization URL's parameters."""
+        data = {"csrfToken": self.csrf(), "callbackUrl": callback_url}
+        if email is not None:
+            data["email"] = email
+        response = self.post("/api/auth/signin/workos", data=data, params=query)
+        assert response.status_code == 302, response.text
+        location = response.headers["location"]
+        assert location.startswith(f"{WORKOS_URL}/sso/authorize?")
+        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+    def sign_in(self, workos: respx.MockRouter, **kwargs: Any) -> httpx.Response:
+        """A whole sign-in; returns the callback's response."""
+        if not _has_route(workos, "token"):
+            workos.post("/sso/token", name="token").respond(200, json=TOKEN_RESPONSE)
+        params = self.start_sign_in(**kwargs)
+        return self.get(
+            "/api/auth/callback/workos", params={"code": "code_1", "state": params["state"]}
+        )
+
+
+def _has_route(router: respx.MockRouter, name: str) -> bool:
+    try:
+        router[name]
+    except KeyError:
+        return False
+    return True
+
+
+# -- forging cookies as an attacker (or a clock) would -----------------------------------
+
+
+def forge(purpose: str, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
+    """A value signed for ``purpose`` as the middleware would, ``age`` seconds ago."""
+    import time
+
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    from workos_middleware.signing import SALTS
+
+    class AgedSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time() - age)
+
+    serializer = URLSafeTimedSerializer(secret, salt=SALTS[purpose], signer=AgedSigner)
+    return serializer.dumps(value)
+
+
+def session_token(**overrides: Any) -> dict[str, Any]:
+    token: dict[str, Any] = {
+        "sub": "prof_01ALICE",
+        "name": "Alice Anderson",
+        "email": "alice@example.com",
+        "image": None,
+    }
+    token.update(overrides)
+    return token
+
+
+def set_cookie_headers(response: httpx.Response) -> list[str]:
+    return response.headers.get_list("set-cookie")
+
+
+def cookie_cleared(response: httpx.Response, name: str) -> bool:
+    return any(h.startswith(f"{name}=;") and "Max-Age=0" in h for h in set_cookie_headers(response))

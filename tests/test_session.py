@@ -1,0 +1,256 @@
+"""The session cookie: bad input means signed out (and cleared), rotation, refresh, chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import respx
+
+from authtest import (
+    APP_URL,
+    SECRET,
+    Client,
+    cookie_cleared,
+    forge,
+    session_token,
+    set_cookie_headers,
+)
+
+SESSION = "next-auth.session-token"
+
+
+def test_valid_forged_session_is_accepted(client: Client) -> None:
+    """The control for every bad-input case below."""
+    client.set_cookie(SESSION, forge("session", session_token()))
+    response = client.get("/api/auth/session")
+    assert response.json()["user"]["email"] == "alice@example.com"
+    assert set_cookie_headers(response) == []  # inside updateAge: no Set-Cookie
+
+
+def _another_secret() -> str:
+    return forge("session", session_token(), secret="another-secret-0123456789")
+
+
+def _flipped() -> str:
+    value = forge("session", session_token())
+    i = len(value) - 10
+    return value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1 :]
+
+
+def _edited_payload() -> str:
+    good = forge("session", session_token())
+    evil = forge("session", session_token(email="mallory@example.com"))
+    return evil.split(".")[0] + good[good.index(".") :]
+
+
+BAD_SESSIONS: dict[str, Callable[[], str]] = {
+    "empty": lambda: "",
+    "null": lambda: "null",
+    "garbage": lambda: "garbage",
+    "not_base64": lambda: "!!!.@@@.###",
+    "dots": lambda: "....",
+    "flipped_signature": _flipped,
+    "edited_payload": _edited_payload,
+    "another_secret": _another_secret,
+    "expired": lambda: forge("session", session_token(), age=31 * 86400),
+    "future_timestamp": lambda: forge("session", session_token(), age=-3600),
+    "wrong_shape_list": lambda: forge("session", [1, 2, 3]),
+    "wrong_shape_no_sub": lambda: forge("session", {"email": "a@example.com"}),
+    "wrong_shape_string": lambda: forge("session", "alice"),
+    "state_cookie_as_session": lambda: forge("state", session_token()),
+    "csrf_cookie_as_session": lambda: forge("csrf", session_token()),
+    "callback_url_as_session": lambda: forge("callback_url", session_token()),
+    "oversized": lambda: "x" * 5000,
+    "non_utf8_escape": lambda: "%ff%fe%00",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SESSIONS))
+def test_bad_session_cookie_means_signed_out_and_cleared(client: Client, case: str) -> None:
+    client.set_cookie(SESSION, BAD_SESSIONS[case]())
+    response = client.get("/api/auth/session")
+    assert response.status_code == 200
+    assert response.json() == {}
+    if client.cookies.get(SESSION):
+        assert cookie_cleared(response, SESSION)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert home.json()["authenticated"] is False
+    assert client.get("/private").status_code == 403
+
+
+def test_non_utf8_bytes_in_the_cookie_header(client: Client) -> None:
+    raw = b"next-auth.session-token=\xff\xfe\x80abc; other=1"
+    if client.kind == "asgi":
+        response = client.get("/api/auth/session", headers={"cookie": raw})
+        assert response.json() == {}
+        assert client.get("/", headers={"cookie": raw}).status_code == 200
+        return
+    # httpx's WSGITransport only sends ASCII headers; a WSGI server hands such bytes
+    # over as latin-1 text, so call the middleware with that environ directly.
+    import io
+
+    for path, expected in (("/api/auth/session", b"{}"), ("/", b'"authenticated": false')):
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "HTTP_COOKIE": raw.decode("latin-1"),
+            "wsgi.input": io.BytesIO(),
+        }
+        statuses: list[str] = []
+        body = b"".join(client.middleware(environ, lambda s, h, e=None: statuses.append(s)))
+        assert statuses[0].startswith("200")
+        assert expected in body
+
+
+def test_duplicate_cookie_names_use_the_first(client: Client) -> None:
+    good = forge("session", session_token())
+    header = f"{SESSION}=garbage; {SESSION}={good}"
+    assert client.get("/api/auth/session", headers={"cookie": header}).json() == {}
+    header = f"{SESSION}={good}; {SESSION}=garbage"
+    response = client.get("/api/auth/session", headers={"cookie": header})
+    assert response.json()["user"]["name"] == "Alice Anderson"
+
+
+def test_secret_rotation(make_client: Callable[..., Client]) -> None:
+    old, new = "old-secret-0123456789abcdef", "new-secret-0123456789abcdef"
+    during = make_client(secret=[old, new])
+    during.set_cookie(SESSION, forge("session", session_token(), secret=old))
+    assert during.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"
+    after = make_client(secret=[new])
+    after.set_cookie(SESSION, forge("session", session_token(), secret=old))
+    assert after.get("/api/auth/session").json() == {}
+
+
+def test_new_sessions_are_signed_with_the_newest_secret(
+    make_client: Callable[..., Client], workos: respx.MockRouter
+) -> None:
+    old, new = "old-secret-0123456789abcdef", "new-secret-0123456789abcdef"
+    client = make_client(secret=[old, new])
+    client.sign_in(workos)
+    only_new = make_client(secret=[new])
+    only_new.set_cookie(SESSION, client.cookies[SESSION])
+    assert only_new.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"
+
+
+def test_session_older_than_update_age_is_reissued(client: Client) -> None:
+    client.set_cookie(SESSION, forge("session", session_token(), age=25 * 3600))
+    response = client.get("/")
+    assert response.json()["authenticated"] is True
+    [cookie] = set_cookie_headers(response)
+    assert cookie.startswith(f"{SESSION}=") and "Max-Age=2592000" in cookie
+    # The new cookie is fresh: no further Set-Cookie on the next request.
+    assert set_cookie_headers(client.get("/")) == []
+
+
+def test_expires_moves_forward_when_reissued(client: Client) -> None:
+    client.set_cookie(SESSION, forge("session", session_token(), age=25 * 3600))
+    first = client.get("/api/auth/session").json()["expires"]
+    second = client.get("/api/auth/session").json()["expires"]
+    assert second >= first
+
+
+def test_update_age_zero_reissues_every_time(make_client: Callable[..., Client]) -> None:
+    client = make_client(session_update_age=0)
+    client.set_cookie(SESSION, forge("session", session_token()))
+    assert set_cookie_headers(client.get("/"))
+    assert set_cookie_headers(client.get("/api/auth/session"))
+
+
+def test_max_age_is_configurable(make_client: Callable[..., Client]) -> None:
+    client = make_client(session_max_age=60)
+    client.set_cookie(SESSION, forge("session", session_token(), age=61))
+    assert client.get("/api/auth/session").json() == {}
+
+
+def test_https_uses_secure_prefixed_cookies(
+    make_client: Callable[..., Client], workos: respx.MockRouter
+) -> None:
+    client = make_client(url="https://app.test")
+    response = client.get("/api/auth/csrf")
+    [csrf] = set_cookie_headers(response)
+    assert csrf.startswith("__Host-next-auth.csrf-token=") and "; Secure" in csrf
+    assert "Domain" not in csrf
+    callback = client.sign_in(workos)
+    names = [h.split("=")[0] for h in set_cookie_headers(callback)]
+    assert "__Secure-next-auth.session-token" in names
+    assert "__Secure-next-auth.state" in names
+    assert all("; Secure" in h for h in set_cookie_headers(callback))
+    assert client.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"
+
+
+def test_large_sessions_are_chunked_and_reassembled(
+    make_client: Callable[..., Client], workos: respx.MockRouter
+) -> None:
+    import secrets
+
+    # Random data does not compress: the cookie really is large.
+    def jwt(token: dict[str, Any], *_: Any) -> dict[str, Any]:
+        return {**token, "blob": secrets.token_urlsafe(6000)}
+
+    def session(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
+        return {**session, "blob_length": len(token["blob"])}
+
+    client = make_client(callbacks={"jwt": jwt, "session": session})
+    response = client.sign_in(workos)
+    names = [h.split("=")[0] for h in set_cookie_headers(response)]
+    assert f"{SESSION}.0" in names and f"{SESSION}.1" in names and f"{SESSION}.2" in names
+    assert all(len(h) < 4096 for h in set_cookie_headers(response))
+    assert client.get("/api/auth/session").json()["blob_length"] == 8000
+
+    # Sign out clears every chunk.
+    data = {"csrfToken": client.csrf()}
+    out = client.post("/api/auth/signout", data=data)
+    for name in (f"{SESSION}.0", f"{SESSION}.1", f"{SESSION}.2"):
+        assert cookie_cleared(out, name)
+    assert client.get("/api/auth/session").json() == {}
+
+
+def test_a_session_too_large_for_cookies_is_refused_loudly(
+    make_client: Callable[..., Client], workos: respx.MockRouter
+) -> None:
+    import secrets
+
+    def jwt(token: dict[str, Any], *_: Any) -> dict[str, Any]:
+        return {**token, "blob": secrets.token_urlsafe(60_000)}
+
+    client = make_client(callbacks={"jwt": jwt})
+    response = client.sign_in(workos)
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=Configuration"
+    page = client.get(response.headers["location"])
+    assert page.status_code == 500
+    assert client.get("/api/auth/session").json() == {}
+
+
+def test_session_callback_adds_fields(make_client: Callable[..., Client]) -> None:
+    def session(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
+        session["user"]["id"] = token["sub"]
+        session["organization"] = token.get("organization_id")
+        return session
+
+    client = make_client(callbacks={"session": session})
+    client.set_cookie(SESSION, forge("session", session_token(organization_id="org_1")))
+    body = client.get("/api/auth/session").json()
+    assert body["user"]["id"] == "prof_01ALICE"
+    assert body["organization"] == "org_1"
+    assert client.get("/").json()["session"]["organization"] == "org_1"
+
+
+def test_failing_session_callback_fails_closed(make_client: Callable[..., Client]) -> None:
+    def session(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("database down")
+
+    client = make_client(callbacks={"session": session})
+    client.set_cookie(SESSION, forge("session", session_token()))
+    assert client.get("/api/auth/session").json() == {}
+    assert client.get("/").json()["authenticated"] is False
+    assert client.get("/private").status_code == 403
+
+
+def test_secret_is_used(make_client: Callable[..., Client]) -> None:
+    client = make_client()
+    client.set_cookie(SESSION, forge("session", session_token(), secret=SECRET))
+    assert client.get("/").json()["display_name"] == "Alice Anderson"
