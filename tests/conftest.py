@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import respx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+
 from authtest import WORKOS_URL, Client, make_config
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+
 from authtest import (
     API_KEY,
     APP_URL,
@@ -67,9 +68,9 @@ def test_full_sign_in_exchanges_the_code_with_the_verifier(
 
 
 def test_session_cookie_has_no_access_token(client: Client, workos: respx.MockRouter) -> None:
-    from authtest import SECRET
-
     from workos_middleware.signing import KeyRing
+
+    from authtest import SECRET
 
     client.sign_in(workos)
     raw = client.cookies.get("next-auth.session-token")

@@ -9,8 +9,9 @@ from urllib.parse import unquote
 import pytest
 import respx
 
-from authtest import APP_URL, Client
 from workos_middleware.redirects import default_redirect
+
+from authtest import APP_URL, Client
 
 CORPUS = Path(__file__).parent / "data" / "openredirects-oauth2-proxy.txt"
 APP_HOST = "www.whitelisteddomain.tld"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from authtest import APP_URL, CLIENT_ID, WORKOS_URL, Client, make_provider, set_cookie_headers
 
 
@@ -49,9 +50,9 @@ def test_unmapped_email_domain_is_sent_as_domain(client: Client) -> None:
 
 
 def test_state_cookie_holds_a_pkce_verifier_matching_the_challenge(client: Client) -> None:
-    from authtest import SECRET
-
     from workos_middleware.signing import KeyRing
+
+    from authtest import SECRET
 
     params = client.start_sign_in()
     cookie = client.cookies.get("next-auth.state")
