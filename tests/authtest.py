@@ -117,8 +117,9 @@ def asgi_app() -> Starlette:
 def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     path = environ["PATH_INFO"]
     if path == "/form":
+        token = get_csrf_token(environ)  # before start_response: it may set a cookie
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return [get_csrf_token(environ).encode()]
+        return [token.encode()]
     session = environ[SESSION_KEY]
     user = environ["workos_middleware.user"]
     if path == "/private" and not user.is_authenticated:

@@ -286,9 +286,6 @@ async def test_starlette_sign_in_with_a_stale_csrf_token_is_refused(starlette_ap
             assert not workos.calls
 
 
-@pytest.mark.xfail(
-    reason="package bug: routes.signin_page drops csrf=true when it redirects to pages['signIn']",
-)
 @pytest.mark.anyio
 async def test_starlette_signin_page_says_the_form_expired(starlette_app: Any) -> None:
     async with starlette_client(starlette_app) as client:

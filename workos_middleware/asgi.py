@@ -8,10 +8,8 @@ websocket scopes go straight to the app.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
 import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import AuthConfig
 from .core import ANONYMOUS, AuthCore
@@ -20,12 +18,6 @@ from .messages import MAX_BODY_BYTES, AuthRequest
 from .request_state import SESSION_KEY, STATE_KEY, RequestAuth
 
 __all__ = ["AuthMiddleware"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -65,19 +57,18 @@ class AuthMiddleware:
     """NextAuth-style ``/api/auth`` for an ASGI app.
 
     ``Middleware(AuthMiddleware, config=AuthConfig.from_env())`` in Starlette/FastAPI,
-    or ``AuthMiddleware(app, **options)`` with :class:`AuthConfig`'s options.
+    or ``AuthMiddleware(app, config)``.
     """
 
     def __init__(
         self,
         app: ASGIApp,
-        config: AuthConfig | None = None,
+        config: AuthConfig,
         *,
         http_client: httpx.AsyncClient | None = None,
-        **options: Any,
     ) -> None:
         self.app = app
-        self.config = config if config is not None else AuthConfig(**options)
+        self.config = config
         self.core = AuthCore(self.config)
         self._client = http_client
 
@@ -94,8 +85,12 @@ class AuthMiddleware:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+            self._client = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._closing_on_shutdown(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -121,6 +116,17 @@ class AuthMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
+
+    def _closing_on_shutdown(self, send: Send) -> Send:
+        """The app's lifespan messages go through unchanged; at shutdown the shared
+        client's connections are closed first."""
+
+        async def send_and_close(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self.aclose()
+            await send(message)
+
+        return send_and_close
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]

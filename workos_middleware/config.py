@@ -66,9 +66,9 @@ class AuthConfig:
     def __init__(
         self,
         *,
-        providers: Sequence[Provider],
-        secret: str | Sequence[str],
-        url: str,
+        providers: Sequence[Provider] | None = None,
+        secret: str | Sequence[str] | None = None,
+        url: str | None = None,
         base_path: str | None = None,
         pages: Mapping[str, str] | None = None,
         callbacks: Mapping[str, Callable[..., Any]] | None = None,
@@ -81,7 +81,7 @@ class AuthConfig:
         debug: bool = False,
     ) -> None:
         self.providers: dict[str, Provider] = {}
-        for provider in providers:
+        for provider in providers or ():
             if not isinstance(provider, Provider):
                 raise ConfigurationError(f"{provider!r} is not a provider")
             if provider.id in self.providers:
@@ -90,7 +90,7 @@ class AuthConfig:
         if not self.providers:
             raise ConfigurationError("no provider configured: pass providers=[WorkOSProvider(...)]")
 
-        secrets = [secret] if isinstance(secret, str) else list(secret)
+        secrets = [secret] if isinstance(secret, str) else list(secret or ())
         if not secrets or not all(isinstance(s, str) and s for s in secrets):
             raise ConfigurationError(
                 "no secret configured: set AUTH_SECRET (for example the output of "

@@ -73,7 +73,10 @@ def session(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
 def signin_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     query = request.query
     custom = core.app_page_url(
-        "signIn", callbackUrl=query.get("callbackUrl", ""), error=query.get("error", "")
+        "signIn",
+        callbackUrl=query.get("callbackUrl", ""),
+        error=query.get("error", ""),
+        csrf=query.get("csrf", ""),
     )
     if custom is not None:
         return AuthResponse.redirect(custom)
@@ -166,7 +169,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         except Exception:
             logger.exception("sign_in callback raised; access denied")
             return core.error_redirect(request, "AccessDenied")
-        if isinstance(allowed, str):
+        if isinstance(allowed, str) and allowed:
             target = yield from core.resolve_redirect(allowed)
             return core.redirect(request, target)
         if allowed is not True:

@@ -69,13 +69,12 @@ class WSGIAuthMiddleware:
     def __init__(
         self,
         app: WSGIApp,
-        config: AuthConfig | None = None,
+        config: AuthConfig,
         *,
         http_client: httpx.Client | None = None,
-        **options: Any,
     ) -> None:
         self.app = app
-        self.config = config if config is not None else AuthConfig(**options)
+        self.config = config
         asynchronous = self.config.async_functions()
         if asynchronous:
             raise ConfigurationError(

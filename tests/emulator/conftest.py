@@ -1,0 +1,46 @@
+"""Fixtures for the emulator's tests: a fake clock, an in-process client, a live server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from workos_middleware.emulator import create_app
+
+from emulator_helpers import FakeClock, LiveServer, serve
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(clock: FakeClock) -> Starlette:
+    return create_app(clock=clock)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    """An in-process client that does not follow redirects."""
+    with TestClient(app, base_url="http://emulator.test", follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """One real emulator on loopback for the whole session."""
+    running = serve(create_app())
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def live(live_server: LiveServer) -> LiveServer:
+    """The live emulator, reset to its loaded data with no codes, tokens or faults."""
+    httpx.post(f"{live_server.url}/_emulator/reset").raise_for_status()
+    return live_server

@@ -1,0 +1,108 @@
+"""The command line, and the app mounted under a path prefix of another app."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+from workos import WorkOSClient
+
+from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
+from workos_middleware.emulator.__main__ import build_parser, main
+from workos_middleware.emulator.defaults import ALICE_ID, EXAMPLE_ORG_ID
+
+from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI, authorize_params, query_of, serve
+
+
+def test_defaults() -> None:
+    args = build_parser().parse_args([])
+    assert (args.host, args.port, args.client_id, args.api_key) == (
+        "127.0.0.1",
+        4100,
+        "client_emulator",
+        "sk_test_emulator",
+    )
+    assert (args.data, args.auto_approve, args.redirect_uri) == (None, False, [])
+    assert (DEFAULT_CLIENT_ID, DEFAULT_API_KEY) == (CLIENT_ID, API_KEY)
+
+
+def test_main_serves_the_configured_app(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served: dict[str, Any] = {}
+
+    def fake_run(app: Starlette, **kwargs: Any) -> None:
+        served.update(kwargs, app=app)
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    argv = ["--port", "4999", "--client-id", "client_x", "--api-key", "sk_x", "--auto-approve"]
+    assert main([*argv, "--redirect-uri", "https://app.example.com/cb"]) == 0
+    assert (served["host"], served["port"]) == ("127.0.0.1", 4999)
+    state = served["app"].state.emulator
+    assert (state.client_id, state.api_key, state.auto_approve) == ("client_x", "sk_x", True)
+    assert state.redirect_uris == ("https://app.example.com/cb",)
+    out = capsys.readouterr().out
+    assert "WORKOS_BASE_URL=http://127.0.0.1:4999" in out
+    assert "WORKOS_CLIENT_ID=client_x" in out
+
+
+def test_main_refuses_bad_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"organizations": [{"name": 3}]}')
+    assert main(["--data", str(bad)]) == 2
+    assert "organizations[0].name" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "workos_middleware.emulator", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert "--auto-approve" in done.stdout
+
+
+def mounted() -> Starlette:
+    return Starlette(routes=[Mount("/workos", app=create_app())])
+
+
+def test_mounted_under_a_prefix() -> None:
+    with TestClient(mounted(), follow_redirects=False) as c:
+        page = c.get("/workos/sso/authorize", params=authorize_params())
+        assert page.status_code == 200
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action is not None
+        target = urljoin(str(page.url), action.group(1))
+        assert target == "http://testserver/workos/sso/authorize/complete"
+        request_id = re.search(r'name="request" value="([^"]+)"', page.text)
+        assert request_id is not None
+        done = c.post(target, data={"request": request_id.group(1), "user": ALICE_ID})
+        assert "code" in query_of(done.headers["location"])
+        log = c.get("/workos/_emulator/requests").json()["data"]
+        assert [e["path"] for e in log] == ["/sso/authorize", "/sso/authorize/complete"]
+
+
+def test_the_sdk_through_a_prefix() -> None:
+    live = serve(mounted())
+    try:
+        with WorkOSClient(
+            api_key=API_KEY, client_id=CLIENT_ID, base_url=f"{live.url}/workos/", max_retries=0
+        ) as workos:
+            assert workos.organizations.list_organizations(domains=["example.com"]).data
+            url = workos.sso.get_authorization_url(
+                organization=EXAMPLE_ORG_ID, redirect_uri=REDIRECT_URI
+            )
+            assert url.startswith(f"{live.url}/workos/sso/authorize?")
+    finally:
+        live.stop()

@@ -1,0 +1,195 @@
+"""The official ``workos`` SDK, pointed at a live emulator, parses every answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from workos import (
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    ServerError,
+    WorkOSClient,
+    create_public_client,
+)
+
+from workos_middleware.emulator.defaults import (
+    ACME_ORG_ID,
+    ALICE_ID,
+    DANA_ID,
+    EXAMPLE_CONNECTION_ID,
+    EXAMPLE_ORG_ID,
+    GOOGLE_CONNECTION_ID,
+)
+
+from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI, LiveServer, pending_id, query_of
+
+
+@pytest.fixture
+def workos(live: LiveServer) -> Iterator[WorkOSClient]:
+    with WorkOSClient(
+        api_key=API_KEY, client_id=CLIENT_ID, base_url=live.url, max_retries=0
+    ) as client:
+        yield client
+
+
+def follow(url: str, user_id: str) -> dict[str, str]:
+    """What a browser does with an authorization URL: open it, pick the user."""
+    with httpx.Client(follow_redirects=False) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text
+        complete = str(page.url.copy_with(query=None)) + "/complete"
+        done = browser.post(complete, data={"request": pending_id(page.text), "user": user_id})
+        assert done.status_code == 302
+        location = done.headers["location"]
+        assert location.startswith(REDIRECT_URI + "?")
+        return query_of(location)
+
+
+def test_list_organizations_by_domain(workos: WorkOSClient) -> None:
+    page = workos.organizations.list_organizations(domains=["example.com"])
+    [org] = page.data
+    assert (org.id, org.name, org.object) == (EXAMPLE_ORG_ID, "Example", "organization")
+    assert [(d.domain, d.state) for d in org.domains] == [("example.com", "verified")]
+    assert org.domains[0].organization_id == EXAMPLE_ORG_ID
+    assert org.created_at.year == 2024
+    assert not page.has_more()
+    both = workos.organizations.list_organizations(domains=["example.com", "acme.test"])
+    assert {o.id for o in both.data} == {EXAMPLE_ORG_ID, ACME_ORG_ID}
+    assert workos.organizations.list_organizations(domains=["gmail.com"]).data == []
+
+
+def test_auto_paging(workos: WorkOSClient) -> None:
+    page = workos.organizations.list_organizations(limit=1)
+    assert page.has_more()
+    assert [o.name for o in page.auto_paging_iter()] == ["Acme", "Example"]
+
+
+def test_get_organization(workos: WorkOSClient) -> None:
+    assert workos.organizations.get_organization(ACME_ORG_ID).name == "Acme"
+    with pytest.raises(NotFoundError):
+        workos.organizations.get_organization("org_missing")
+
+
+def test_the_authorization_code_flow(workos: WorkOSClient) -> None:
+    url = workos.sso.get_authorization_url(
+        organization=EXAMPLE_ORG_ID,
+        redirect_uri=REDIRECT_URI,
+        state="opaque-state",
+        login_hint="alice@example.com",
+    )
+    query = follow(url, ALICE_ID)
+    assert query["state"] == "opaque-state"
+    result = workos.sso.get_profile_and_token(code=query["code"])
+    assert result.token_type == "Bearer"
+    assert result.expires_in == 600
+    assert result.oauth_tokens is None
+    profile = result.profile
+    assert (profile.id, profile.email, profile.name) == (
+        ALICE_ID,
+        "alice@example.com",
+        "Alice Anderson",
+    )
+    assert profile.organization_id == EXAMPLE_ORG_ID
+    assert profile.connection_id == EXAMPLE_CONNECTION_ID
+    assert profile.connection_type == "OktaSAML"
+    assert profile.role is not None and profile.role.slug == "admin"
+    assert profile.groups == ["Engineering", "Admins"]
+    again = workos.sso.get_profile(access_token=result.access_token)
+    assert again == profile
+
+
+def test_a_provider_flow(workos: WorkOSClient) -> None:
+    url = workos.sso.get_authorization_url(provider="GoogleOAuth", redirect_uri=REDIRECT_URI)
+    query = follow(url, DANA_ID)
+    assert "state" not in query
+    profile = workos.sso.get_profile_and_token(code=query["code"]).profile
+    assert profile.organization_id is None
+    assert profile.connection_id == GOOGLE_CONNECTION_ID
+    assert profile.email == "dana@gmail.com"
+
+
+def test_the_pkce_flow(workos: WorkOSClient) -> None:
+    started = workos.sso.get_authorization_url_with_pkce(
+        redirect_uri=REDIRECT_URI, organization=EXAMPLE_ORG_ID
+    )
+    query = follow(started["url"], ALICE_ID)
+    assert query["state"] == started["state"]
+    result = workos.sso.get_profile_and_token_pkce(
+        code=query["code"], code_verifier=started["code_verifier"]
+    )
+    assert result.profile.email == "alice@example.com"
+
+
+def test_the_pkce_flow_of_a_public_client(live: LiveServer) -> None:
+    public = create_public_client(client_id=CLIENT_ID, base_url=live.url)
+    started = public.sso.get_authorization_url_with_pkce(
+        redirect_uri=REDIRECT_URI, connection=EXAMPLE_CONNECTION_ID
+    )
+    query = follow(started["url"], ALICE_ID)
+    result = public.sso.get_profile_and_token_pkce(
+        code=query["code"], code_verifier=started["code_verifier"]
+    )
+    assert result.profile.id == ALICE_ID
+    public.close()
+
+
+def test_a_wrong_pkce_verifier(workos: WorkOSClient) -> None:
+    started = workos.sso.get_authorization_url_with_pkce(
+        redirect_uri=REDIRECT_URI, organization=EXAMPLE_ORG_ID
+    )
+    query = follow(started["url"], ALICE_ID)
+    with pytest.raises(BadRequestError) as caught:
+        workos.sso.get_profile_and_token_pkce(code=query["code"], code_verifier="v" * 43)
+    assert caught.value.error == "invalid_grant"
+
+
+def test_a_reused_code_raises_invalid_grant(workos: WorkOSClient) -> None:
+    url = workos.sso.get_authorization_url(organization=EXAMPLE_ORG_ID, redirect_uri=REDIRECT_URI)
+    code = follow(url, ALICE_ID)["code"]
+    workos.sso.get_profile_and_token(code=code)
+    with pytest.raises(BadRequestError) as caught:
+        workos.sso.get_profile_and_token(code=code)
+    error = caught.value
+    assert error.status_code == 400
+    assert error.error == "invalid_grant"
+    assert error.error_description == "The code has expired or has already been used."
+    assert error.response_json == {
+        "error": "invalid_grant",
+        "error_description": "The code has expired or has already been used.",
+    }
+
+
+def test_a_wrong_api_key(live: LiveServer) -> None:
+    with WorkOSClient(
+        api_key="sk_wrong", client_id=CLIENT_ID, base_url=live.url, max_retries=0
+    ) as wrong:
+        with pytest.raises(BadRequestError) as caught:
+            wrong.sso.get_profile_and_token(code="01NOPE")
+        assert caught.value.error == "invalid_client"
+        with pytest.raises(AuthenticationError):
+            wrong.organizations.list_organizations(domains=["example.com"])
+
+
+def test_a_bad_access_token(workos: WorkOSClient) -> None:
+    with pytest.raises(AuthenticationError):
+        workos.sso.get_profile(access_token="01NOTATOKEN")
+
+
+def test_server_faults_reach_the_sdk(workos: WorkOSClient, live: LiveServer) -> None:
+    httpx.post(
+        f"{live.url}/_emulator/faults", json={"endpoint": "token", "kind": "status", "status": 503}
+    ).raise_for_status()
+    with pytest.raises(ServerError) as caught:
+        workos.sso.get_profile_and_token(code="01ANY")
+    assert caught.value.status_code == 503
+
+
+def test_malformed_json_is_silently_none_in_the_sdk(workos: WorkOSClient, live: LiveServer) -> None:
+    """An SDK quirk worth knowing: a 2xx body that is not JSON deserializes to None."""
+    httpx.post(
+        f"{live.url}/_emulator/faults", json={"endpoint": "profile", "kind": "malformed_json"}
+    ).raise_for_status()
+    assert workos.sso.get_profile(access_token="whatever") is None

@@ -1,0 +1,145 @@
+"""Configuration: validation at construction, ``from_env()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from workos_middleware import (
+    AuthConfig,
+    AuthMiddleware,
+    ConfigurationError,
+    WorkOSProvider,
+    WSGIAuthMiddleware,
+)
+
+from authtest import SECRET, make_config, make_provider, wsgi_app
+
+ENV = {
+    "WORKOS_CLIENT_ID": "client_1",
+    "WORKOS_API_KEY": "sk_1",
+    "AUTH_SECRET": SECRET,
+    "AUTH_URL": "http://127.0.0.1:8000",
+}
+
+
+def test_from_env() -> None:
+    config = AuthConfig.from_env(ENV)
+    provider = config.providers["workos"]
+    assert isinstance(provider, WorkOSProvider)
+    assert provider.client_id == "client_1"
+    assert provider.client_secret == "sk_1"
+    assert provider.base_url == "https://api.workos.com"
+    assert config.secrets == (SECRET,)
+    assert config.origin == "http://127.0.0.1:8000"
+    assert config.base_path == "/api/auth"
+
+
+def test_from_env_aliases_and_base_url() -> None:
+    env = {
+        "WORKOS_CLIENT_ID": "client_1",
+        "WORKOS_API_KEY": "sk_1",
+        "WORKOS_BASE_URL": "http://127.0.0.1:4100/",
+        "NEXTAUTH_SECRET": SECRET,
+        "NEXTAUTH_URL": "https://app.example.com",
+    }
+    config = AuthConfig.from_env(env)
+    provider = config.providers["workos"]
+    assert isinstance(provider, WorkOSProvider)
+    assert provider.base_url == "http://127.0.0.1:4100"
+    assert config.secure is True
+
+
+def test_from_env_rotation_list_and_overrides() -> None:
+    env = {**ENV, "AUTH_SECRET": f"old-{SECRET}, {SECRET}"}
+    config = AuthConfig.from_env(env, pages={"signIn": "/login"}, workos={"organization": "org_1"})
+    assert config.secrets == (f"old-{SECRET}", SECRET)
+    assert config.pages == {"signIn": "/login"}
+
+
+def test_nextauth_url_with_a_path_sets_the_base_path() -> None:
+    config = AuthConfig.from_env({**ENV, "AUTH_URL": "https://app.example.com/custom/auth"})
+    assert config.base_path == "/custom/auth"
+    assert config.origin == "https://app.example.com"
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ("WORKOS_CLIENT_ID", "WORKOS_CLIENT_ID"),
+        ("WORKOS_API_KEY", "WORKOS_API_KEY"),
+        ("AUTH_SECRET", "AUTH_SECRET"),
+        ("AUTH_URL", "AUTH_URL"),
+    ],
+)
+def test_missing_settings_name_what_to_set(missing: str, named: str) -> None:
+    env = {k: v for k, v in ENV.items() if k != missing}
+    with pytest.raises(ConfigurationError, match=named):
+        AuthConfig.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"providers": []}, "no provider"),
+        ({"secret": ""}, "AUTH_SECRET"),
+        ({"secret": []}, "AUTH_SECRET"),
+        ({"secret": "short"}, "too short"),
+        ({"url": "app.example.com"}, "AUTH_URL"),
+        ({"url": "ftp://app.example.com"}, "AUTH_URL"),
+        ({"url": "http://"}, "AUTH_URL"),
+        ({"url": "http://app.test/?x=1"}, "no query"),
+        ({"url": "http://app.test:99999"}, "port"),
+        ({"pages": {"signin": "/x"}}, "unknown pages key"),
+        ({"pages": {"signIn": "https://evil.test/"}}, "path on this app"),
+        ({"callbacks": {"signout": print}}, "unknown callback"),
+        ({"callbacks": {"redirect": "nope"}}, "callable"),
+        ({"events": {"session": print}}, "unknown event"),
+        ({"base_path": "api"}, "base_path"),
+        ({"session_max_age": 0}, "session_max_age"),
+        ({"templates_dir": "/does/not/exist"}, "templates_dir"),
+        ({"providers": [make_provider(), make_provider()]}, "share the id"),
+        ({"providers": ["workos"]}, "not a provider"),
+    ],
+)
+def test_invalid_configuration_fails_at_construction(
+    overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        make_config(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"client_id": ""}, "WORKOS_CLIENT_ID"),
+        ({"client_secret": ""}, "WORKOS_API_KEY"),
+        ({"base_url": "api.workos.com"}, "WORKOS_BASE_URL"),
+        ({"domains": {"example.com": "example"}}, "org_"),
+        ({"organization": "org_1", "connection": "conn_1"}, "not both"),
+    ],
+)
+def test_invalid_provider_options(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        make_provider(**options)
+
+
+def test_camel_case_callback_names_are_accepted() -> None:
+    config = make_config(callbacks={"signIn": lambda *a: True}, events={"signOut": print})
+    assert set(config.callbacks) == {"sign_in"}
+    assert set(config.events) == {"sign_out"}
+
+
+def test_wsgi_refuses_async_callbacks_at_construction() -> None:
+    async def sign_in(*args: Any) -> bool:
+        return True
+
+    config = make_config(callbacks={"sign_in": sign_in})
+    with pytest.raises(ConfigurationError, match="sign_in"):
+        WSGIAuthMiddleware(wsgi_app, config=config)
+    AuthMiddleware(wsgi_app, config=config)  # type: ignore[arg-type]  # ASGI takes them
+
+
+def test_config_error_is_a_value_error() -> None:
+    assert issubclass(ConfigurationError, ValueError)

@@ -1,0 +1,184 @@
+"""The test-only JSON API under ``/_emulator/``: change data, reset, inject faults, read the log.
+
+None of this exists on real WorkOS. It has no authentication: the emulator is meant to
+listen on loopback only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .data import (
+    DataError,
+    dump_connection,
+    dump_data,
+    dump_organization,
+    dump_user,
+    parse_connection,
+    parse_data,
+    parse_organization,
+    parse_user,
+)
+from .faults import FaultError
+from .store import EmulatorState
+
+PREFIX = "/_emulator"
+
+
+def _bad_request(message: str) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=400)
+
+
+def _not_found(message: str) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=404)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DataError("body: not valid JSON") from None
+
+
+def _path_id(body: Any, key: str, expected: str) -> None:
+    if isinstance(body, dict) and "id" in body and body["id"] != expected:
+        raise DataError(f"id: {body['id']!r} differs from the {key} in the path")
+
+
+class AdminEndpoints:
+    """The ``/_emulator/`` routes, bound to one :class:`EmulatorState`."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def routes(self) -> list[BaseRoute]:
+        org = f"{PREFIX}/organizations/{{organization_id}}"
+        conn = f"{PREFIX}/connections/{{connection_id}}"
+        return [
+            Route(f"{PREFIX}/health", self.health, methods=["GET"]),
+            Route(f"{PREFIX}/data", self.get_data, methods=["GET"]),
+            Route(f"{PREFIX}/data", self.put_data, methods=["PUT"]),
+            Route(f"{PREFIX}/reset", self.reset, methods=["POST"]),
+            Route(org, self.put_organization, methods=["PUT"]),
+            Route(org, self.delete_organization, methods=["DELETE"]),
+            Route(conn, self.put_connection, methods=["PUT"]),
+            Route(conn, self.delete_connection, methods=["DELETE"]),
+            Route(f"{conn}/users/{{user_id}}", self.put_user, methods=["PUT"]),
+            Route(f"{conn}/users/{{user_id}}", self.delete_user, methods=["DELETE"]),
+            Route(f"{PREFIX}/faults", self.list_faults, methods=["GET"]),
+            Route(f"{PREFIX}/faults", self.add_fault, methods=["POST"]),
+            Route(f"{PREFIX}/faults", self.clear_faults, methods=["DELETE"]),
+            Route(f"{PREFIX}/requests", self.list_requests, methods=["GET"]),
+            Route(f"{PREFIX}/requests", self.clear_requests, methods=["DELETE"]),
+        ]
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def get_data(self, request: Request) -> Response:
+        return JSONResponse(dump_data(self.state.data))
+
+    async def put_data(self, request: Request) -> Response:
+        try:
+            data = parse_data(await _body(request))
+        except DataError as exc:
+            return _bad_request(str(exc))
+        self.state.update_data(lambda _: data)
+        return JSONResponse(dump_data(data))
+
+    async def reset(self, request: Request) -> Response:
+        self.state.reset()
+        return JSONResponse({"ok": True})
+
+    async def put_organization(self, request: Request) -> Response:
+        organization_id = request.path_params["organization_id"]
+        try:
+            body = await _body(request)
+            _path_id(body, "organization id", organization_id)
+            organization, connections = parse_organization(body, organization_id=organization_id)
+            for connection in connections or []:
+                other = self.state.data.connection(connection.id)
+                if other is not None and other.organization_id != organization_id:
+                    raise DataError(f"connections: id {connection.id!r} is another's connection")
+        except DataError as exc:
+            return _bad_request(str(exc))
+        data = self.state.update_data(lambda d: d.put_organization(organization, connections))
+        return JSONResponse(dump_organization(organization, data.connections_of(organization_id)))
+
+    async def delete_organization(self, request: Request) -> Response:
+        organization_id = request.path_params["organization_id"]
+        if self.state.data.organization(organization_id) is None:
+            return _not_found(f"No organization {organization_id!r}.")
+        self.state.update_data(lambda d: d.delete_organization(organization_id))
+        return Response(status_code=204)
+
+    async def put_connection(self, request: Request) -> Response:
+        connection_id = request.path_params["connection_id"]
+        try:
+            body = await _body(request)
+            _path_id(body, "connection id", connection_id)
+            existing = self.state.data.connection(connection_id)
+            if isinstance(body, dict) and "organization_id" not in body and existing:
+                body = {**body, "organization_id": existing.organization_id}
+            connection = parse_connection(body, connection_id=connection_id)
+            self.state.update_data(lambda d: d.put_connection(connection))
+        except DataError as exc:
+            return _bad_request(str(exc))
+        return JSONResponse(dump_connection(connection))
+
+    async def delete_connection(self, request: Request) -> Response:
+        connection_id = request.path_params["connection_id"]
+        if self.state.data.connection(connection_id) is None:
+            return _not_found(f"No connection {connection_id!r}.")
+        self.state.update_data(lambda d: d.delete_connection(connection_id))
+        return Response(status_code=204)
+
+    async def put_user(self, request: Request) -> Response:
+        connection_id = request.path_params["connection_id"]
+        user_id = request.path_params["user_id"]
+        if self.state.data.connection(connection_id) is None:
+            return _not_found(f"No connection {connection_id!r}.")
+        try:
+            body = await _body(request)
+            _path_id(body, "user id", user_id)
+            user = parse_user(body, connection_id=connection_id, user_id=user_id)
+            self.state.update_data(lambda d: d.put_user(connection_id, user))
+        except DataError as exc:
+            return _bad_request(str(exc))
+        return JSONResponse(dump_user(user))
+
+    async def delete_user(self, request: Request) -> Response:
+        connection_id = request.path_params["connection_id"]
+        user_id = request.path_params["user_id"]
+        connection = self.state.data.connection(connection_id)
+        if connection is None or connection.user(user_id) is None:
+            return _not_found(f"No user {user_id!r} in connection {connection_id!r}.")
+        self.state.update_data(lambda d: d.delete_user(connection_id, user_id))
+        return Response(status_code=204)
+
+    async def list_faults(self, request: Request) -> Response:
+        return JSONResponse({"data": [f.to_json() for f in self.state.faults()]})
+
+    async def add_fault(self, request: Request) -> Response:
+        try:
+            fault = self.state.add_fault(await _body(request))
+        except (DataError, FaultError) as exc:
+            return _bad_request(str(exc))
+        return JSONResponse(fault.to_json(), status_code=201)
+
+    async def clear_faults(self, request: Request) -> Response:
+        self.state.clear_faults()
+        return Response(status_code=204)
+
+    async def list_requests(self, request: Request) -> Response:
+        return JSONResponse({"data": self.state.requests()})
+
+    async def clear_requests(self, request: Request) -> Response:
+        self.state.clear_log()
+        return Response(status_code=204)

@@ -1,0 +1,129 @@
+"""``create_app``: the emulator's Starlette application, its routes and its request log."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .admin import PREFIX, AdminEndpoints
+from .authorize import AuthorizeEndpoints
+from .data import load_data
+from .organizations import OrganizationEndpoints
+from .pages import render
+from .store import EmulatorState
+from .tokens import TokenEndpoints
+
+DEFAULT_CLIENT_ID = "client_emulator"
+DEFAULT_API_KEY = "sk_test_emulator"
+
+
+class RequestLog:
+    """ASGI middleware that records each WorkOS API call (not the admin API) in the state."""
+
+    def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        root = scope.get("root_path", "")
+        path: str = scope["path"]
+        if root and path.startswith(root):
+            path = path[len(root) :] or "/"
+        if path.startswith(PREFIX + "/") or path == "/":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        entry: dict[str, Any] = {
+            "at": self.state.clock(),
+            "method": scope["method"],
+            "path": path,
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "content_type": headers.get("content-type"),
+            "status": None,
+        }
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+                self.state.log(entry)
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"message": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(
+    *,
+    client_id: str = DEFAULT_CLIENT_ID,
+    api_key: str = DEFAULT_API_KEY,
+    data: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    auto_approve: bool = False,
+    redirect_uris: Iterable[str] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """A WorkOS SSO emulator as a Starlette app.
+
+    ``data`` is ``None`` for the built-in test data, a dict in the data-file shape, or a JSON
+    file's path (``DataError``, a ``ValueError``, when it is not valid). ``redirect_uris``
+    are registered besides loopback ones and the data's own. ``clock`` gives the time in
+    seconds; tests pass a fake one to expire codes and tokens. The state is at
+    ``app.state.emulator``.
+    """
+    state = EmulatorState(
+        client_id=client_id,
+        api_key=api_key,
+        data=load_data(data),
+        auto_approve=auto_approve,
+        redirect_uris=redirect_uris or (),
+        clock=clock,
+    )
+    sso = AuthorizeEndpoints(state)
+    tokens = TokenEndpoints(state)
+    organizations = OrganizationEndpoints(state)
+    admin = AdminEndpoints(state)
+
+    async def index(request: Request) -> Response:
+        return render(
+            "index.html",
+            client_id=state.client_id,
+            api_key=state.api_key,
+            auto_approve=state.auto_approve,
+            redirect_uris=state.redirect_uris,
+            organizations=state.data.organizations,
+            connections=state.data.connections,
+        )
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/sso/authorize", sso.authorize, methods=["GET"]),
+        Route("/sso/authorize/complete", sso.complete, methods=["POST"]),
+        Route("/sso/token", tokens.token, methods=["POST"]),
+        Route("/sso/profile", tokens.profile, methods=["GET"]),
+        Route("/organizations", organizations.list_organizations, methods=["GET"]),
+        Route(
+            "/organizations/{organization_id}",
+            organizations.get_organization,
+            methods=["GET"],
+        ),
+        *admin.routes(),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.add_middleware(RequestLog, state=state)
+    app.state.emulator = state
+    return app

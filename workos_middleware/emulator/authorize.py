@@ -1,0 +1,280 @@
+"""``GET /sso/authorize`` and the IdP page's form: from an authorization request to a code.
+
+Requests the emulator cannot send back to the app (unknown client, unregistered redirect
+URI, malformed parameters, no selector) get a readable 400 page. Everything after that is
+answered by a 302 to the redirect URI, with ``code`` or with ``error`` and
+``error_description``, and with ``state`` echoed when it was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from . import pkce
+from .data import Connection, EmulatorData, Organization, User
+from .forms import BodyError, read_fields
+from .pages import error_page, render
+from .redirects import LOOPBACK_HOSTS, is_registered, with_params
+from .store import EmulatorState
+from .wire import profile_json
+
+PROVIDERS = (
+    "GoogleOAuth",
+    "MicrosoftOAuth",
+    "GitHubOAuth",
+    "AppleOAuth",
+    "GitLabOAuth",
+    "BitbucketOAuth",
+    "LinkedInOAuth",
+    "SlackOAuth",
+    "SalesforceOAuth",
+    "IntuitOAuth",
+    "XeroOAuth",
+    "VercelOAuth",
+    "VercelMarketplaceOAuth",
+)
+SELECTORS = ("connection", "organization", "provider", "domain")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An authorization error that goes back to the app on its redirect URI."""
+
+    error: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Selection:
+    connection: Connection
+    organization: Organization | None
+
+
+def _organization_connection(data: EmulatorData, organization: Organization) -> Selection | Refusal:
+    active = [c for c in data.connections_of(organization.id) if c.active]
+    if not active:
+        return Refusal("organization_invalid", "No connection associated with organization.")
+    if len(active) > 1:
+        return Refusal(
+            "ambiguous_connection_selector",
+            "The organization has several connections; select one with the connection parameter.",
+        )
+    return Selection(active[0], organization)
+
+
+def resolve_selector(data: EmulatorData, name: str, value: str) -> Selection | Refusal:
+    """The connection a single selector (``connection=``, ``organization=``...) points at."""
+    if name == "connection":
+        connection = data.connection(value)
+        if connection is None:
+            return Refusal("connection_invalid", f"No connection found with ID {value}.")
+        if not connection.active:
+            return Refusal("connection_invalid", f"The connection {value} is not active.")
+        owner = data.organization(connection.organization_id or "")
+        return Selection(connection, owner)
+    if name == "organization":
+        organization = data.organization(value)
+        if organization is None:
+            return Refusal("organization_invalid", f"No organization found with ID {value}.")
+        return _organization_connection(data, organization)
+    if name == "provider":
+        if value not in PROVIDERS:
+            return Refusal("invalid_connection_selector", f"{value} is not a supported provider.")
+        candidates = [c for c in data.connections if c.connection_type == value and c.active]
+        candidates.sort(key=lambda c: c.organization_id is not None)
+        if not candidates:
+            return Refusal("connection_invalid", f"No {value} connection is configured.")
+        owner = data.organization(candidates[0].organization_id or "")
+        return Selection(candidates[0], owner)
+    # The deprecated domain selector: the organization that has the domain verified.
+    owners = data.organizations_with_domain(value, verified_only=True)
+    if not owners:
+        return Refusal("organization_invalid", f"No organization has the domain {value} verified.")
+    return _organization_connection(data, owners[0])
+
+
+def _return_to(redirect_uri: str) -> str:
+    parts = urlsplit(redirect_uri)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+class AuthorizeEndpoints:
+    """The browser-facing half of the emulator, bound to one :class:`EmulatorState`."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    async def authorize(self, request: Request) -> Response:
+        q = request.query_params
+        problem = self._unredirectable_problem(q)
+        if problem is not None:
+            return problem
+        client_id, redirect_uri = q["client_id"], q["redirect_uri"]
+        app_state = q.get("state")
+        selectors = [(name, q[name]) for name in SELECTORS if q.get(name)]
+        if len(selectors) > 1:
+            names = ", ".join(name for name, _ in selectors)
+            return self._refuse(
+                redirect_uri,
+                app_state,
+                Refusal(
+                    "ambiguous_connection_selector",
+                    f"Exactly one connection selector is allowed; got {names}.",
+                ),
+            )
+        data = self.state.data
+        found = resolve_selector(data, *selectors[0])
+        if isinstance(found, Refusal):
+            return self._refuse(redirect_uri, app_state, found)
+        login_hint = q.get("login_hint") or None
+        hinted = found.connection.user_by_email(login_hint) if login_hint else None
+        challenge = q.get("code_challenge") or None
+        if hinted is not None and self.state.auto_approve:
+            return self._sign_in(
+                client_id, redirect_uri, app_state, found.connection, hinted, challenge
+            )
+        pending = self.state.start_sign_in(
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            state=app_state,
+            connection_id=found.connection.id,
+            login_hint=login_hint,
+            code_challenge=challenge,
+        )
+        target = found.organization.name if found.organization else found.connection.name
+        return render(
+            "sign_in.html",
+            target=target,
+            connection=found.connection,
+            organization=found.organization,
+            users=found.connection.users,
+            login_hint=login_hint,
+            hinted_id=hinted.id if hinted else None,
+            pending_id=pending.id,
+            return_to=_return_to(redirect_uri),
+            # Relative to /sso/authorize, so it works under any mount prefix or proxy path.
+            action="authorize/complete",
+        )
+
+    async def complete(self, request: Request) -> Response:
+        """The IdP page's form: sign in as the chosen user, or deny."""
+        try:
+            fields, _ = await read_fields(request)
+        except BodyError as exc:
+            return error_page("Unreadable form", str(exc))
+        pending = self.state.finish_sign_in(fields.get("request", ""))
+        if pending is None:
+            return error_page(
+                "Sign-in request expired",
+                "This sign-in request has expired or was already completed.",
+                hint="Start signing in again from the application.",
+            )
+        if fields.get("action") == "deny":
+            refusal = Refusal("access_denied", "The user denied access to the application.")
+            return self._refuse(pending.redirect_uri, pending.state, refusal)
+        connection = self.state.data.connection(pending.connection_id)
+        user = connection.user(fields.get("user", "")) if connection else None
+        if connection is None or user is None:
+            return error_page(
+                "Unknown test user",
+                "The chosen user is not a user of this connection any more.",
+                hint="Start signing in again from the application.",
+            )
+        return self._sign_in(
+            pending.client_id,
+            pending.redirect_uri,
+            pending.state,
+            connection,
+            user,
+            pending.code_challenge,
+        )
+
+    def _sign_in(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        app_state: str | None,
+        connection: Connection,
+        user: User,
+        code_challenge: str | None,
+    ) -> Response:
+        organization = self.state.data.organization(connection.organization_id or "")
+        if organization is not None and not organization.allows_email(user.email):
+            refusal = Refusal(
+                "profile_not_allowed_outside_organization",
+                f"The profile's email domain {user.email_domain} is not a verified domain "
+                f"of the organization {organization.name}.",
+            )
+            return self._refuse(redirect_uri, app_state, refusal)
+        code = self.state.issue_code(
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            profile=profile_json(user, connection),
+            code_challenge=code_challenge,
+        )
+        return RedirectResponse(with_params(redirect_uri, {"code": code, "state": app_state}), 302)
+
+    def _refuse(self, redirect_uri: str, app_state: str | None, refusal: Refusal) -> Response:
+        params = {
+            "error": refusal.error,
+            "error_description": refusal.description,
+            "state": app_state,
+        }
+        return RedirectResponse(with_params(redirect_uri, params), 302)
+
+    def _unredirectable_problem(self, q: Mapping[str, str]) -> Response | None:
+        """The readable 400 page for a request that cannot go back to the app, if any."""
+        client_id = q.get("client_id", "")
+        if client_id != self.state.client_id:
+            return error_page(
+                "Unknown client",
+                "The client_id is missing or is not this emulator's client.",
+                details=[("client_id", client_id or "(missing)")],
+                hint=f"This emulator accepts client_id {self.state.client_id}.",
+            )
+        redirect_uri = q.get("redirect_uri", "")
+        if not is_registered(redirect_uri, self.state.redirect_uris):
+            registered = ", ".join(self.state.redirect_uris) or "none besides loopback"
+            return error_page(
+                "Redirect URI not registered",
+                "The redirect_uri is missing or is not registered, so the emulator will not "
+                "send the browser there.",
+                details=[("redirect_uri", redirect_uri or "(missing)")],
+                hint=f"Registered: any http(s) URI on {', '.join(LOOPBACK_HOSTS)}; "
+                f"also: {registered}.",
+            )
+        problem = _parameter_problem(q)
+        if problem is not None:
+            name, explanation = problem
+            return error_page(
+                "Invalid authorization request",
+                explanation,
+                details=[(name, q.get(name) or "(missing)")],
+            )
+        return None
+
+
+def _parameter_problem(q: Mapping[str, str]) -> tuple[str, str] | None:
+    """A (parameter, explanation) pair for a malformed request, if any."""
+    if q.get("response_type") != "code":
+        return ("response_type", "response_type must be code.")
+    challenge = q.get("code_challenge")
+    method = q.get("code_challenge_method")
+    if challenge:
+        if method != "S256":
+            return ("code_challenge_method", "code_challenge_method must be S256.")
+        if not pkce.valid_challenge(challenge):
+            return ("code_challenge", "code_challenge must be a base64url SHA-256 digest.")
+    elif method:
+        return ("code_challenge_method", "code_challenge_method was sent without code_challenge.")
+    if not any(q.get(name) for name in SELECTORS):
+        return (
+            "connection selector",
+            "One of connection, organization, provider or domain is required.",
+        )
+    return None

@@ -1,0 +1,172 @@
+"""Faults a test can ask for: slow answers, error statuses, malformed or huge bodies.
+
+A fault is read from the JSON a test posts to ``/_emulator/faults`` and, when its turn comes,
+turns into the response the endpoint sends instead of its real one (or, for latency, into a
+non-blocking delay before the real one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from .wire import oauth_error
+
+ENDPOINTS = ("token", "profile", "organizations")
+KINDS = ("latency", "status", "malformed_json", "invalid_grant", "huge_body")
+_FIELDS = (
+    "endpoint",
+    "kind",
+    "status",
+    "seconds",
+    "bytes",
+    "sticky",
+    "body",
+    "retry_after",
+    "chunked",
+)
+MAX_SECONDS = 600.0
+MIN_BYTES = 16
+MAX_BYTES = 10 * 1024**3
+_CHUNK = 64 * 1024
+
+
+class FaultError(ValueError):
+    """A fault description that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault on one endpoint. One-shot unless ``sticky``."""
+
+    id: str
+    endpoint: str
+    kind: str
+    status: int
+    seconds: float
+    bytes: int
+    sticky: bool
+    body: Any = None
+    retry_after: int | None = None
+    chunked: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "endpoint": self.endpoint,
+            "kind": self.kind,
+            "status": self.status,
+            "seconds": self.seconds,
+            "sticky": self.sticky,
+        }
+        if self.kind == "huge_body":
+            out["bytes"] = self.bytes
+            out["chunked"] = self.chunked
+        if self.body is not None:
+            out["body"] = self.body
+        if self.retry_after is not None:
+            out["retry_after"] = self.retry_after
+        return out
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise FaultError(f"{key}: expected a number from {low:g} to {high:g}")
+    return float(value)
+
+
+def parse_fault(raw: object, fault_id: str) -> Fault:
+    """Read a fault description such as ``{"endpoint": "token", "kind": "status"}``."""
+    if not isinstance(raw, Mapping):
+        raise FaultError("expected a JSON object")
+    unknown = [k for k in raw if k not in _FIELDS]
+    if unknown:
+        raise FaultError(f"unknown field {unknown[0]!r}")
+    endpoint = raw.get("endpoint")
+    if endpoint not in ENDPOINTS:
+        raise FaultError(f"endpoint: expected one of {', '.join(ENDPOINTS)}")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise FaultError(f"kind: expected one of {', '.join(KINDS)}")
+    if kind == "invalid_grant" and endpoint != "token":
+        raise FaultError("kind: invalid_grant applies only to the token endpoint")
+    default_status = {"status": 503, "invalid_grant": 400}.get(kind, 200)
+    status = int(_number(raw, "status", default_status, 100, 599))
+    seconds = _number(raw, "seconds", 2.0 if kind == "latency" else 0.0, 0.0, MAX_SECONDS)
+    size = int(_number(raw, "bytes", 50_000_000, MIN_BYTES, MAX_BYTES))
+    sticky = raw.get("sticky", False)
+    chunked = raw.get("chunked", False)
+    if not isinstance(sticky, bool) or not isinstance(chunked, bool):
+        raise FaultError("sticky and chunked: expected true or false")
+    retry_after = raw.get("retry_after")
+    if retry_after is None and status == 429:
+        retry_after = 1
+    if retry_after is not None and (
+        isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0
+    ):
+        raise FaultError("retry_after: expected a whole number of seconds")
+    return Fault(
+        id=fault_id,
+        endpoint=str(endpoint),
+        kind=str(kind),
+        status=status,
+        seconds=seconds,
+        bytes=size,
+        sticky=sticky,
+        body=raw.get("body"),
+        retry_after=retry_after,
+        chunked=chunked,
+    )
+
+
+async def apply_fault(fault: Fault) -> Response | None:
+    """Wait ``fault.seconds`` without blocking, then give the faulty response.
+
+    ``None`` means the endpoint answers normally (a pure latency fault).
+    """
+    if fault.seconds:
+        await asyncio.sleep(fault.seconds)
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+    if fault.kind == "latency":
+        return None
+    if fault.kind == "invalid_grant":
+        return oauth_error(
+            "invalid_grant", "The code has expired or has already been used.", fault.status
+        )
+    if fault.kind == "malformed_json":
+        body = b'{"token_type": "Bearer", "access_token": "01EMULATED", "profile": {"obj'
+        return Response(body, fault.status, headers=headers, media_type="application/json")
+    if fault.kind == "huge_body":
+        return _huge_response(fault, headers)
+    content = fault.body
+    if content is None:
+        if fault.status == 401 and fault.endpoint == "profile":
+            content = {"error": "Unauthorized"}
+        else:
+            content = {"message": f"Emulated fault: HTTP {fault.status}."}
+    return JSONResponse(content, fault.status, headers=headers)
+
+
+def _huge_response(fault: Fault, headers: dict[str, str] | None) -> StreamingResponse:
+    """A valid JSON document of exactly ``fault.bytes`` bytes, sent in 64 KiB chunks."""
+    head, tail = b'{"padding": "', b'"}'
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield head
+        block = b"x" * _CHUNK
+        left = fault.bytes - len(head) - len(tail)
+        while left > 0:
+            n = min(left, _CHUNK)
+            yield block if n == _CHUNK else block[:n]
+            left -= n
+        yield tail
+
+    all_headers = dict(headers or {})
+    if not fault.chunked:
+        all_headers["Content-Length"] = str(fault.bytes)
+    return StreamingResponse(chunks(), fault.status, all_headers, media_type="application/json")

@@ -1,0 +1,87 @@
+"""``POST /sso/token`` (a code for a profile and an access token) and ``GET /sso/profile``."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import pkce
+from .faults import apply_fault
+from .forms import BodyError, bearer_token, read_fields
+from .store import EmulatorState
+from .wire import oauth_error, token_response_json
+
+INVALID_CLIENT = "Invalid client ID or secret."
+INVALID_GRANT = "The code has expired or has already been used."
+
+
+class TokenEndpoints:
+    """The server-to-server half of the SSO flow, bound to one :class:`EmulatorState`."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    async def token(self, request: Request) -> Response:
+        fault = self.state.take_fault("token")
+        if fault is not None:
+            faulty = await apply_fault(fault)
+            if faulty is not None:
+                return faulty
+        try:
+            fields, _ = await read_fields(request)
+        except BodyError as exc:
+            return oauth_error("invalid_request", str(exc))
+        return self._exchange(fields)
+
+    def _exchange(self, fields: dict[str, str]) -> Response:
+        secret = fields.get("client_secret")
+        if fields.get("client_id") != self.state.client_id or (
+            secret is not None and not hmac.compare_digest(secret, self.state.api_key)
+        ):
+            return oauth_error("invalid_client", INVALID_CLIENT)
+        grant_type = fields.get("grant_type")
+        if not grant_type:
+            return oauth_error("invalid_request", "grant_type is required.")
+        if grant_type != "authorization_code":
+            return oauth_error(
+                "unsupported_grant_type", f"The grant type {grant_type} is not supported."
+            )
+        code = fields.get("code")
+        if not code:
+            return oauth_error("invalid_request", "code is required.")
+        if secret is None:
+            # A public client: only a PKCE code may be redeemed without the secret.
+            peeked = self.state.peek_code(code)
+            if peeked is None:
+                return oauth_error("invalid_grant", INVALID_GRANT)
+            if peeked.code_challenge is None:
+                return oauth_error("invalid_client", INVALID_CLIENT)
+        issued = self.state.redeem_code(code)
+        if issued is None or issued.client_id != self.state.client_id:
+            return oauth_error("invalid_grant", INVALID_GRANT)
+        verifier = fields.get("code_verifier")
+        if issued.code_challenge is not None:
+            if not verifier:
+                return oauth_error("invalid_grant", "code_verifier is required for this code.")
+            if not pkce.verify(verifier, issued.code_challenge):
+                return oauth_error("invalid_grant", "The code_verifier does not match.")
+        elif verifier:
+            return oauth_error(
+                "invalid_grant", "code_verifier was sent, but the code has no code_challenge."
+            )
+        access_token = self.state.issue_token(issued.profile)
+        return JSONResponse(token_response_json(access_token, issued.profile))
+
+    async def profile(self, request: Request) -> Response:
+        fault = self.state.take_fault("profile")
+        if fault is not None:
+            faulty = await apply_fault(fault)
+            if faulty is not None:
+                return faulty
+        token = bearer_token(request)
+        profile = self.state.profile_for_token(token) if token else None
+        if profile is None:
+            return JSONResponse({"error": "Unauthorized"}, status_code=401)
+        return JSONResponse(profile)
