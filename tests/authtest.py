@@ -53,6 +53,29 @@ PROFILE: dict[str, Any] = {
     "custom_attributes": {},
     "raw_attributes": {},
 }
+NO_ORGANIZATIONS: dict[str, Any] = {
+    "object": "list",
+    "data": [],
+    "list_metadata": {"before": None, "after": None},
+}
+
+
+def organizations(*entries: tuple[str, str, str]) -> dict[str, Any]:
+    """A WorkOS organization list: (id, domain, domain state) per organization."""
+    return {
+        **NO_ORGANIZATIONS,
+        "data": [
+            {
+                "object": "organization",
+                "id": org_id,
+                "name": org_id,
+                "domains": [{"object": "organization_domain", "domain": domain, "state": state}],
+            }
+            for org_id, domain, state in entries
+        ],
+    }
+
+
 TOKEN_RESPONSE: dict[str, Any] = {
     "token_type": "Bearer",
     "access_token": "01DMEK0J53CVMC32CK5SE0KZ8Q",

@@ -9,7 +9,7 @@ import pytest
 import respx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from authtest import WORKOS_URL, Client, make_config
+from authtest import NO_ORGANIZATIONS, WORKOS_URL, Client, make_config
 
 
 @pytest.fixture(scope="session")
@@ -40,4 +40,6 @@ def client(make_client: Callable[..., Client]) -> Client:
 @pytest.fixture
 def workos() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=WORKOS_URL, assert_all_called=False) as router:
+        # By default no organization has verified the email's domain.
+        router.get("/organizations", name="organizations").respond(200, json=NO_ORGANIZATIONS)
         yield router

@@ -380,3 +380,35 @@ def test_name_falls_back_to_first_and_last(client: Client, workos: respx.MockRou
     params = client.start_sign_in()
     client.get("/api/auth/callback/workos", params={"code": "c", "state": params["state"]})
     assert client.get("/api/auth/session").json()["user"]["name"] == "Al"
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        ("organization_invalid", "NoConnection"),
+        ("connection_invalid", "NoConnection"),
+        ("invalid_connection_selector", "NoConnection"),
+        ("ambiguous_connection_selector", "NoConnection"),
+        ("profile_not_allowed_outside_organization", "AccessDenied"),
+        ("server_error", "OAuthCallback"),
+    ],
+)
+def test_workos_errors_map_to_clear_codes(
+    client: Client, workos: respx.MockRouter, token_route: respx.Route, error: str, code: str
+) -> None:
+    params = client.start_sign_in("dave@unknown.example")
+    response = client.get(
+        "/api/auth/callback/workos", params={"error": error, "state": params["state"]}
+    )
+    assert_refused(client, response, workos, code)
+    assert token_route.call_count == 0
+
+
+def test_workos_errors_with_a_bad_state_say_nothing_specific(
+    client: Client, workos: respx.MockRouter, token_route: respx.Route
+) -> None:
+    client.start_sign_in()
+    response = client.get(
+        "/api/auth/callback/workos", params={"error": "organization_invalid", "state": "x"}
+    )
+    assert_refused(client, response, workos, "OAuthCallback")

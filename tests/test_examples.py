@@ -149,6 +149,22 @@ def authorize_params(response: httpx.Response) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
 
+ORGANIZATIONS = {
+    "object": "list",
+    "data": [
+        {
+            "object": "organization",
+            "id": "org_example",
+            "name": "Example",
+            "domains": [
+                {"object": "organization_domain", "domain": "example.com", "state": "verified"}
+            ],
+        }
+    ],
+    "list_metadata": {"before": None, "after": None},
+}
+
+
 def assert_token_request(token_route: respx.Route, params: dict[str, str]) -> None:
     """The code exchange sent the code and the verifier behind the PKCE challenge."""
     assert token_route.call_count == 1
@@ -171,7 +187,9 @@ def sign_in_form_data(form: dict[str, Any]) -> dict[str, str]:
 
 def assert_authorize_params(params: dict[str, str]) -> None:
     assert params["login_hint"] == "alice@example.com"
-    assert params["domain"] == "example.com"
+    # No domain map in the examples: the organization comes from WorkOS's lookup.
+    assert params["organization"] == "org_example"
+    assert "domain" not in params
     assert params["client_id"] == "client_test"
     assert params["redirect_uri"] == f"{APP_URL}/api/auth/callback/workos"
     assert params["code_challenge_method"] == "S256"
@@ -209,6 +227,7 @@ def starlette_client(app: Any) -> httpx.AsyncClient:
 async def test_starlette_sign_in_and_out(starlette_app: Any) -> None:
     with respx.mock(base_url=WORKOS_URL) as workos:
         token = workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
+        lookup = workos.get("/organizations").respond(200, json=ORGANIZATIONS)
         async with starlette_client(starlette_app) as client:
             assert_anonymous_home(await client.get("/"))
 
@@ -234,6 +253,7 @@ async def test_starlette_sign_in_and_out(starlette_app: Any) -> None:
             assert response.status_code == 302, response.text
             assert response.headers["location"] == f"{APP_URL}/"
             assert_token_request(token, params)
+            assert lookup.calls.last.request.headers["authorization"] == "Bearer sk_test"
 
             signout = assert_signed_in_home(await client.get("/"))
             response = await client.post("/api/auth/signout", data=sign_out_data(signout))
@@ -310,6 +330,7 @@ def test_flask_sign_in_and_out(flask_app: Any) -> None:
         httpx.Client(transport=transport, base_url=APP_URL) as client,
     ):
         token = workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
+        lookup = workos.get("/organizations").respond(200, json=ORGANIZATIONS)
         assert_anonymous_home(client.get("/"))
 
         response = client.get("/api/auth/signin?callbackUrl=/")
@@ -326,6 +347,7 @@ def test_flask_sign_in_and_out(flask_app: Any) -> None:
         assert response.status_code == 302, response.text
         assert response.headers["location"] == f"{APP_URL}/"
         assert_token_request(token, params)
+        assert lookup.calls.last.request.headers["authorization"] == "Bearer sk_test"
 
         signout = assert_signed_in_home(client.get("/"))
         response = client.post("/api/auth/signout", data=sign_out_data(signout))

@@ -7,9 +7,20 @@ import hashlib
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+import respx
 
-from authtest import APP_URL, CLIENT_ID, WORKOS_URL, Client, make_provider, set_cookie_headers
+from authtest import (
+    API_KEY,
+    APP_URL,
+    CLIENT_ID,
+    WORKOS_URL,
+    Client,
+    make_provider,
+    organizations,
+    set_cookie_headers,
+)
 
 
 def location_params(location: str) -> dict[str, list[str]]:
@@ -43,10 +54,73 @@ def test_email_mapped_to_a_connection_uses_connection(client: Client) -> None:
     assert "organization" not in params and "domain" not in params
 
 
-def test_unmapped_email_domain_is_sent_as_domain(client: Client) -> None:
+def test_unmapped_email_domain_is_sent_as_domain(client: Client, workos: respx.MockRouter) -> None:
     params = client.start_sign_in("dave@unknown.example")
     assert params["domain"] == "unknown.example"
     assert params["login_hint"] == "dave@unknown.example"
+    assert "organization" not in params
+    lookup = workos["organizations"].calls.last.request
+    assert lookup.url.params["domains"] == "unknown.example"
+    assert lookup.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+def test_unmapped_domain_is_looked_up_among_organizations(
+    client: Client, workos: respx.MockRouter
+) -> None:
+    workos["organizations"].respond(
+        200,
+        json=organizations(
+            ("org_PENDING", "other.example", "pending"),
+            ("org_FOUND", "other.example", "verified"),
+        ),
+    )
+    params = client.start_sign_in("dave@Other.Example")
+    assert params["organization"] == "org_FOUND"
+    assert "domain" not in params
+
+
+def test_unverified_domains_are_not_trusted(client: Client, workos: respx.MockRouter) -> None:
+    workos["organizations"].respond(
+        200, json=organizations(("org_PENDING", "other.example", "pending"))
+    )
+    params = client.start_sign_in("dave@other.example")
+    assert params["domain"] == "other.example"
+    assert "organization" not in params
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(500),
+        httpx.Response(401, json={"message": "Unauthorized"}),
+        httpx.Response(200, text="not json"),
+        httpx.Response(200, json={"data": "nope"}),
+        httpx.ConnectTimeout("slow"),
+    ],
+)
+def test_failed_lookup_falls_back_to_domain(
+    client: Client, workos: respx.MockRouter, failure: object
+) -> None:
+    if isinstance(failure, Exception):
+        workos["organizations"].mock(side_effect=failure)
+    else:
+        workos["organizations"].mock(return_value=failure)
+    params = client.start_sign_in("dave@other.example")
+    assert params["domain"] == "other.example"
+
+
+def test_lookup_can_be_turned_off(
+    make_client: Callable[..., Client], workos: respx.MockRouter
+) -> None:
+    client = make_client(providers=[make_provider(lookup_organizations=False)])
+    params = client.start_sign_in("dave@other.example")
+    assert params["domain"] == "other.example"
+    assert workos["organizations"].call_count == 0
+
+
+def test_mapped_domains_need_no_lookup(client: Client, workos: respx.MockRouter) -> None:
+    client.start_sign_in("alice@example.com")
+    assert workos["organizations"].call_count == 0
 
 
 def test_state_cookie_holds_a_pkce_verifier_matching_the_challenge(client: Client) -> None:

@@ -146,7 +146,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             params["error"][:200],
             params.get("error_description", "")[:500],
         )
-        return core.error_redirect(request, "OAuthCallback")
+        return core.error_redirect(request, provider.error_code(params["error"]))
     code = params.get("code", "")
     if not code or len(code) > MAX_CODE_LENGTH:
         logger.warning("callback without a usable code")

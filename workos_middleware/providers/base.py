@@ -47,6 +47,10 @@ class Provider(Protocol):
         """The URL the browser is sent to, with the protocol fields set by the core."""
         ...
 
+    def error_code(self, error: str) -> str:
+        """The NextAuth error code for the ``error`` the provider sent to the callback."""
+        ...
+
     def complete(self, *, code: str, redirect_uri: str, code_verifier: str) -> Flow[SignInResult]:
         """Exchange ``code`` (once, never retried) and return the signed-in user."""
         ...

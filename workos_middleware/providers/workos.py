@@ -10,6 +10,7 @@ from the email the user typed (its domain looked up in ``domains``, else sent as
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -22,6 +23,8 @@ from ..flow import Flow, fetch
 from .base import SignInResult
 
 __all__ = ["AUTHORIZATION_PARAMS", "WorkOSProvider"]
+
+logger = logging.getLogger("workos_middleware")
 
 DEFAULT_BASE_URL = "https://api.workos.com"
 
@@ -37,6 +40,18 @@ AUTHORIZATION_PARAMS = (
     "domain_hint",
 )
 SELECTORS = ("organization", "connection", "provider", "domain")
+
+_VERIFIED = ("verified", "legacy_verified")
+# WorkOS errors that mean "no usable connection for this sign-in": a clear message on
+# the sign-in page rather than NextAuth's generic one.
+_CALLBACK_ERRORS = {
+    "organization_invalid": "NoConnection",
+    "connection_invalid": "NoConnection",
+    "invalid_connection_selector": "NoConnection",
+    "connection_unlinked": "NoConnection",
+    "ambiguous_connection_selector": "NoConnection",
+    "profile_not_allowed_outside_organization": "AccessDenied",
+}
 
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)$")
 _MAX_PARAM_LENGTH = 512
@@ -68,6 +83,7 @@ class WorkOSProvider:
         organization: str | None = None,
         connection: str | None = None,
         domains: Mapping[str, str] | None = None,
+        lookup_organizations: bool = True,
         id: str = "workos",
         name: str = "WorkOS",
     ) -> None:
@@ -87,6 +103,7 @@ class WorkOSProvider:
         self.name = name
         self.client_id = client_id
         self.client_secret = client_secret
+        self.lookup_organizations = lookup_organizations
         self.base_url = base_url.rstrip("/")
         self.default: tuple[str, str] | None = None
         if organization:
@@ -115,7 +132,13 @@ class WorkOSProvider:
                     selector, target = self.domains[domain]
                     params[selector] = target
                 else:
-                    params["domain"] = domain
+                    organization = None
+                    if self.lookup_organizations:
+                        organization = yield from self._organization_with_domain(domain)
+                    if organization is not None:
+                        params["organization"] = organization
+                    else:
+                        params["domain"] = domain
         if not any(key in params for key in SELECTORS):
             if self.default is None:
                 raise ProviderError(
@@ -125,7 +148,38 @@ class WorkOSProvider:
                 )
             params[self.default[0]] = self.default[1]
         return params
-        yield  # pragma: no cover  (makes this a generator: a lookup may need I/O later)
+
+    def _organization_with_domain(self, domain: str) -> Flow[str | None]:
+        """The organization that verified ``domain`` (WorkOS's recommended flow), or
+        ``None``; a failed lookup is logged and falls back to the ``domain`` selector."""
+        request = httpx.Request(
+            "GET",
+            f"{self.base_url}/organizations",
+            params={"domains": domain},
+            headers={"authorization": f"Bearer {self.client_secret}", "accept": "application/json"},
+        )
+        try:
+            response = yield from fetch(request)
+            data = _json_object(response, "organizations").get("data")
+        except Exception as exc:
+            logger.warning("organization lookup for %s failed: %s", domain, exc)
+            return None
+        for organization in data if isinstance(data, list) else []:
+            if not isinstance(organization, dict) or not isinstance(organization.get("id"), str):
+                continue
+            for entry in organization.get("domains") or []:
+                if (
+                    isinstance(entry, dict)
+                    and str(entry.get("domain", "")).lower() == domain
+                    and entry.get("state") in _VERIFIED
+                ):
+                    organization_id: str = organization["id"]
+                    return organization_id
+        return None
+
+    def error_code(self, error: str) -> str:
+        """The NextAuth error code for an ``error=`` WorkOS sent back to the callback."""
+        return _CALLBACK_ERRORS.get(error, "OAuthCallback")
 
     def authorization_url(
         self, params: Mapping[str, str], *, redirect_uri: str, state: str, code_challenge: str
