@@ -361,7 +361,7 @@ def test_flask_sign_in_and_out(flask_app: Any) -> None:
 
 
 @pytest.mark.parametrize("example", ["starlette_app", "flask_app"])
-@pytest.mark.parametrize("missing", ["AUTH_SECRET", "AUTH_URL", "WORKOS_API_KEY"])
+@pytest.mark.parametrize("missing", ["AUTH_SECRET", "AUTH_URL", "WORKOS_CLIENT_ID"])
 def test_examples_refuse_to_load_without_settings(
     example: str, missing: str, example_env: pytest.MonkeyPatch
 ) -> None:

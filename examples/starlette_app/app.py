@@ -8,14 +8,16 @@ setting comes from the environment (see README.md); run it from this folder with
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.templating import Jinja2Templates
 
 from workos_middleware import (
@@ -25,11 +27,34 @@ from workos_middleware import (
     get_session,
     get_signin_context,
 )
+from workos_middleware.emulator import create_app as create_emulator
+from workos_middleware.emulator.embedded import (
+    BANNER,
+    MOUNT_PATH,
+    announce,
+    credentials_missing,
+    emulator_environ,
+)
 
 HERE = Path(__file__).resolve().parent
 
+environ = dict(os.environ)
+routes_of_emulator: list[Mount] = []
+banner = ""
+app_url = environ.get("AUTH_URL") or environ.get("NEXTAUTH_URL")
+if credentials_missing(environ) and app_url:
+    # No WorkOS credentials: serve the local WorkOS emulator from this same server and
+    # point the middleware at it. With WORKOS_API_KEY set, nothing of this runs.
+    parts = urlsplit(app_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    environ = emulator_environ(environ, origin + MOUNT_PATH)
+    emulator = create_emulator(redirect_uris=[f"{origin}/api/auth/callback/workos"])
+    routes_of_emulator = [Mount(MOUNT_PATH, app=emulator)]
+    banner = BANNER
+    announce(origin + MOUNT_PATH)
+
 # `GET /api/auth/signin` (and every sign-in error) now redirects to /auth/signin below.
-config = AuthConfig.from_env(pages={"signIn": "/auth/signin"})
+config = AuthConfig.from_env(environ, pages={"signIn": "/auth/signin"})
 
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -48,20 +73,21 @@ PAGE_HEADERS = {
 
 async def home(request: Request) -> Response:
     """The signed-in user and a sign-out button, or a sign-in link."""
-    context: dict[str, object] = {"user": None}
+    context: dict[str, object] = {"user": None, "banner": banner}
     if request.user.is_authenticated:
         session = get_session(request) or {}
         context = {
             "user": request.user,
             "expires": session.get("expires"),
             "csrf_token": get_csrf_token(request),
+            "banner": banner,
         }
     return templates.TemplateResponse(request, "home.html", context)
 
 
 async def signin(request: Request) -> Response:
     """The custom sign-in page: an email field and "Sign in with SSO" for WorkOS."""
-    context = get_signin_context(request)
+    context = {**get_signin_context(request), "banner": banner}
     return templates.TemplateResponse(request, "signin.html", context, headers=PAGE_HEADERS)
 
 
@@ -69,6 +95,7 @@ app = Starlette(
     routes=[
         Route("/", home),
         Route("/auth/signin", signin),
+        *routes_of_emulator,
     ],
     middleware=[Middleware(AuthMiddleware, config=config)],
 )

@@ -1,0 +1,88 @@
+"""The emulator embedded in a demo app, used when no WorkOS credentials are set.
+
+An ASGI app mounts it on its own server (:data:`MOUNT_PATH`); a WSGI app, which cannot
+mount an ASGI app without a bridge, serves it from a background thread on a second
+loopback port (:func:`serve_in_thread`). Either way the app gets the settings that
+point its middleware at the emulator (:func:`emulator_environ`). With real credentials
+nothing here runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .app import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
+from .data import load_data
+
+__all__ = [
+    "BANNER",
+    "MOUNT_PATH",
+    "announce",
+    "credentials_missing",
+    "demo_users",
+    "emulator_environ",
+    "serve_in_thread",
+]
+
+MOUNT_PATH = "/_workos"
+BANNER = "Offline demo: sign-in goes through the local WorkOS emulator, not WorkOS."
+
+logger = logging.getLogger("workos_middleware.emulator")
+
+
+def credentials_missing(environ: Mapping[str, str]) -> bool:
+    """True when ``WORKOS_API_KEY`` is unset: the demo then embeds the emulator."""
+    return not environ.get("WORKOS_API_KEY")
+
+
+def emulator_environ(environ: Mapping[str, str], base_url: str) -> dict[str, str]:
+    """``environ`` with the WorkOS settings pointing at an emulator at ``base_url``."""
+    return {
+        **environ,
+        "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "WORKOS_API_KEY": DEFAULT_API_KEY,
+        "WORKOS_BASE_URL": base_url,
+    }
+
+
+def demo_users(data: Any = None) -> list[str]:
+    """``name <email> (organization)`` of every test user, for banners and logs."""
+    loaded = load_data(data)
+    names = {organization.id: organization.name for organization in loaded.organizations}
+    users: list[str] = []
+    for connection in loaded.connections:
+        where = names.get(connection.organization_id or "", connection.connection_type)
+        users.extend(f"{user.display_name} <{user.email}> ({where})" for user in connection.users)
+    return users
+
+
+def announce(base_url: str) -> None:
+    """Say in the log that the emulator is in use, and who can sign in."""
+    logger.warning("%s It is at %s. Test users:", BANNER, base_url)
+    for user in demo_users():
+        logger.warning("  %s", user)
+
+
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> str:
+    """Serve an ASGI ``app`` with uvicorn from a daemon thread; return its base URL.
+
+    ``port=0`` takes a free port. Needs uvicorn (in the package's ``dev`` and
+    ``emulator`` extras).
+    """
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="workos-emulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the embedded WorkOS emulator did not start on {host}:{port}")
+        time.sleep(0.01)
+    bound_port = server.servers[0].sockets[0].getsockname()[1]
+    return f"http://{host}:{bound_port}"
