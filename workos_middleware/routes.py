@@ -159,7 +159,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             code_verifier=pending.code_verifier,
         )
     except Exception as exc:
-        logger.error("token exchange with %s failed: %s", provider.id, exc)
+        logger.error("token exchange with %s failed: %r", provider.id, exc)
         return core.error_redirect(request, "Callback")
 
     sign_in = core.config.callbacks.get("sign_in")

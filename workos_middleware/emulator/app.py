@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,13 +54,18 @@ class RequestLog:
             "status": None,
         }
 
+        # Logged on arrival, so a call whose client gave up (a timeout) is still seen.
+        self.state.log(entry)
+
         async def send_and_note(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry["status"] = message["status"]
-                self.state.log(entry)
             await send(message)
 
-        await self.app(scope, receive, send_and_note)
+        try:
+            await self.app(scope, receive, send_and_note)
+        except ClientDisconnect:
+            entry["status"] = 499  # the client closed the request: nobody to answer
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,172 @@
+"""The whole sign-in over real loopback HTTP: both adapters against the local emulator.
+
+Unlike the respx tests, nothing here is mocked: the middleware's own pooled httpx
+clients talk to a real emulator server, and an httpx client plays the browser on the
+emulator's IdP page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal
+
+from workos_middleware import WorkOSProvider
+from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
+from workos_middleware.emulator.defaults import ALICE_ID, BOB_ID, EXAMPLE_ORG_ID
+from workos_middleware.emulator.embedded import serve_in_thread
+
+from authtest import APP_URL, Client
+
+
+@pytest.fixture(scope="module")
+def emulator_url() -> str:
+    app = create_app(redirect_uris=[f"{APP_URL}/api/auth/callback/workos"])
+    return serve_in_thread(app)
+
+
+@pytest.fixture
+def admin(emulator_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=emulator_url) as client:
+        client.post("/_emulator/reset").raise_for_status()
+        yield client
+
+
+@pytest.fixture
+def live_client(
+    adapter: str, portal: BlockingPortal, emulator_url: str, admin: httpx.Client
+) -> Callable[..., Client]:
+    from authtest import make_config
+
+    def make(**overrides: Any) -> Client:
+        provider = WorkOSProvider(
+            client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_API_KEY, base_url=emulator_url
+        )
+        return Client(adapter, make_config(providers=[provider], **overrides), portal)
+
+    return make
+
+
+def idp_choose(authorize_url: str, user_id: str | None) -> str:
+    """Play the user on the emulator's IdP page: pick ``user_id`` (or deny).
+    Returns the Location the emulator sends the browser back to."""
+    with httpx.Client() as browser:
+        page = browser.get(authorize_url)
+        assert page.status_code == 200, page.text
+        request_id = re.search(r'name="request" value="([^"]+)"', page.text)
+        assert request_id is not None
+        form = {"request": request_id.group(1)}
+        form.update({"user": user_id} if user_id else {"action": "deny"})
+        complete = authorize_url.split("?")[0] + "/complete"
+        done = browser.post(complete, data=form)
+        assert done.status_code == 302, done.text
+        location: str = done.headers["location"]
+        return location
+
+
+def start(client: Client, email: str) -> str:
+    data = {"csrfToken": client.csrf(), "callbackUrl": "/dashboard", "email": email}
+    response = client.post("/api/auth/signin/workos", data=data)
+    assert response.status_code == 302
+    location: str = response.headers["location"]
+    return location
+
+
+def back_to_app(client: Client, location: str) -> httpx.Response:
+    assert location.startswith(f"{APP_URL}/api/auth/callback/workos?")
+    return client.get(location)
+
+
+def test_sign_in_through_the_emulator(live_client: Callable[..., Client]) -> None:
+    client = live_client()
+    authorize = start(client, "alice@example.com")
+    query = parse_qs(urlsplit(authorize).query)
+    assert query["organization"] == [EXAMPLE_ORG_ID]  # looked up by the email's domain
+    response = back_to_app(client, idp_choose(authorize, ALICE_ID))
+    assert response.headers["location"] == f"{APP_URL}/dashboard"
+    home = client.get("/").json()
+    assert home["display_name"] == "Alice Anderson"
+    assert home["session"]["user"]["email"] == "alice@example.com"
+
+
+def test_another_user_of_the_organization(live_client: Callable[..., Client]) -> None:
+    client = live_client()
+    back_to_app(client, idp_choose(start(client, "bob@example.com"), BOB_ID))
+    assert client.get("/api/auth/session").json()["user"]["name"] == "Bob Brown"
+
+
+def test_deny_ends_in_the_error_flow(live_client: Callable[..., Client]) -> None:
+    client = live_client()
+    response = back_to_app(client, idp_choose(start(client, "alice@example.com"), None))
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=OAuthCallback"
+    assert client.get("/api/auth/session").json() == {}
+
+
+def test_unknown_domain_gets_no_connection(live_client: Callable[..., Client]) -> None:
+    client = live_client()
+    authorize = start(client, "nobody@unknown.test")
+    assert parse_qs(urlsplit(authorize).query)["domain"] == ["unknown.test"]
+    with httpx.Client() as browser:
+        back = browser.get(authorize)
+    assert back.status_code == 302
+    response = back_to_app(client, back.headers["location"])
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=NoConnection"
+    page = client.get("/api/auth/signin?error=NoConnection")
+    assert "Single sign-on is not set up for that email address" in page.text
+
+
+def token_calls(admin: httpx.Client) -> int:
+    """Token calls the emulator saw; a slow one is logged when it ends, so wait for it."""
+    import time
+
+    deadline = time.monotonic() + 6
+    while True:
+        log = admin.get("/_emulator/requests").json()["data"]
+        count = sum(1 for entry in log if entry["path"].endswith("/sso/token"))
+        if count or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503},
+        {"kind": "status", "status": 500},
+        {"kind": "invalid_grant"},
+        {"kind": "malformed_json"},
+        {"kind": "huge_body", "bytes": 5_000_000},
+        {"kind": "latency", "seconds": 3},
+    ],
+    ids=["503", "500", "invalid_grant", "malformed_json", "huge_body", "timeout"],
+)
+def test_token_faults_over_http(
+    live_client: Callable[..., Client], admin: httpx.Client, fault: dict[str, Any]
+) -> None:
+    client = live_client(http_timeout=1.0)
+    authorize = start(client, "alice@example.com")
+    location = idp_choose(authorize, ALICE_ID)
+    admin.post("/_emulator/faults", json={"endpoint": "token", **fault}).raise_for_status()
+    response = back_to_app(client, location)
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=Callback"
+    assert client.get("/api/auth/session").json() == {}
+    assert token_calls(admin) == 1  # never retried
+
+
+def test_a_used_code_is_refused_by_the_emulator(live_client: Callable[..., Client]) -> None:
+    """The attacker's replay: a code already exchanged, with a fresh state of the
+    victim's own, is refused by WorkOS and ends in the error flow."""
+    client = live_client()
+    location = idp_choose(start(client, "alice@example.com"), ALICE_ID)
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    back_to_app(client, location)
+    victim = live_client()
+    state = parse_qs(urlsplit(start(victim, "bob@example.com")).query)["state"][0]
+    response = victim.get("/api/auth/callback/workos", params={"code": code, "state": state})
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=Callback"
+    assert victim.get("/api/auth/session").json() == {}
