@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test lint types unit bench clean
+.PHONY: demo test lint types unit browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Without WORKOS_API_KEY the example embeds the local WorkOS emulator: no account needed.
 demo: $(STAMP)
+	@echo "Serving the Starlette example on http://127.0.0.1:$(PORT)"
 	cd examples/starlette_app && \
 	  AUTH_URL=$${AUTH_URL:-http://127.0.0.1:$(PORT)} \
 	  AUTH_SECRET=$${AUTH_SECRET:-$$(../../$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')} \
@@ -26,7 +28,18 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy workos_middleware
 
-unit: $(STAMP)
+# Real-browser tests drive Debian's Chromium (Playwright cannot download one here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null; \
+	  else \
+	    echo "Install Chromium for the browser tests: sudo apt-get install -y chromium" >&2; \
+	    echo "(or set WORKOS_MIDDLEWARE_SKIP_BROWSER=1 to skip them)" >&2; \
+	  fi; \
+	fi
+
+unit: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint types unit

@@ -248,6 +248,7 @@ def _has_route(router: respx.MockRouter, name: str) -> bool:
 
 def forge(purpose: str, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
     """A value signed for ``purpose`` as the middleware would, ``age`` seconds ago."""
+    import hashlib
     import time
 
     from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -258,7 +259,14 @@ def forge(purpose: str, value: Any, *, secret: str = SECRET, age: float = 0.0) -
         def get_timestamp(self) -> int:
             return int(time.time() - age)
 
-    serializer = URLSafeTimedSerializer(secret, salt=SALTS[purpose], signer=AgedSigner)
+    # The key format of workos_middleware.signing: SHA-256 of salt, NUL, secret.
+    key = hashlib.sha256(f"{SALTS[purpose]}\0{secret}".encode()).digest()
+    serializer = URLSafeTimedSerializer(
+        key,
+        salt=SALTS[purpose],
+        signer=AgedSigner,
+        signer_kwargs={"key_derivation": "none", "digest_method": hashlib.sha256},
+    )
     return serializer.dumps(value)
 
 

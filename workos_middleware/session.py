@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from .signing import KeyRing
@@ -31,8 +30,8 @@ SESSION_USER_FIELDS = (
 
 def iso_utc(timestamp: float) -> str:
     """``2026-01-31T12:00:00.000Z``: the form JavaScript's ``toISOString`` gives."""
-    moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    milliseconds = int(timestamp * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + f".{milliseconds:03d}Z"
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,14 @@ class KeyRing:
 
     def __init__(self, secrets: Sequence[str]) -> None:
         self.secrets = tuple(secrets)
+        # Keys are derived once per purpose here (SHA-256 of salt and secret) rather
+        # than by itsdangerous on every call: verifying a session is one HMAC.
         self._serializers = {
-            purpose: URLSafeTimedSerializer(list(self.secrets), salt=salt)
+            purpose: URLSafeTimedSerializer(
+                [self._derive(secret, purpose) for secret in self.secrets],
+                salt=salt,
+                signer_kwargs={"key_derivation": "none", "digest_method": hashlib.sha256},
+            )
             for purpose, salt in SALTS.items()
         }
 
@@ -60,6 +66,9 @@ class KeyRing:
         return ok
 
     @staticmethod
-    def _mac(secret: str, purpose: str, message: str) -> str:
-        key = hashlib.sha256(f"{SALTS[purpose]}\0{secret}".encode()).digest()
-        return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    def _derive(secret: str, purpose: str) -> bytes:
+        return hashlib.sha256(f"{SALTS[purpose]}\0{secret}".encode()).digest()
+
+    @classmethod
+    def _mac(cls, secret: str, purpose: str, message: str) -> str:
+        return hmac.new(cls._derive(secret, purpose), message.encode(), hashlib.sha256).hexdigest()
