@@ -7,7 +7,7 @@ into an :class:`AuthRequest` and writes the :class:`AuthResponse` it gets back.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -114,6 +114,7 @@ class AuthResponse:
     def redirect(cls, location: str) -> AuthResponse:
         return cls(302, [("location", location)])
 
-    def set_cookies(self, set_cookie_headers: list[str]) -> AuthResponse:
-        self.headers.extend(("set-cookie", value) for value in set_cookie_headers)
+    def set_cookies(self, set_cookie_headers: Iterable[str | None]) -> AuthResponse:
+        """Add these Set-Cookie values (``None`` entries are skipped); returns self."""
+        self.headers.extend(("set-cookie", value) for value in set_cookie_headers if value)
         return self

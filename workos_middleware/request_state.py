@@ -58,24 +58,24 @@ class RequestAuth:
     def csrf_token(self) -> str:
         """The CSRF token for a form; a new one's cookie goes out with the response."""
         token, set_cookie = self.core.csrf_token(parse_cookie_header(self._cookie_header))
-        if set_cookie is not None:
-            self._cookie_header = _add_cookie(self._cookie_header, set_cookie)
-            self.set_cookies.append(set_cookie)
+        self._remember(set_cookie)
         return token
 
     def signin_context(self, query: dict[str, str]) -> dict[str, Any]:
         context, set_cookie = self.core.signin_context(
             query, parse_cookie_header(self._cookie_header)
         )
-        if set_cookie is not None:
-            self._cookie_header = _add_cookie(self._cookie_header, set_cookie)
-            self.set_cookies.append(set_cookie)
+        self._remember(set_cookie)
         return context
 
-
-def _add_cookie(header: str, set_cookie: str) -> str:
-    pair = set_cookie.partition(";")[0]
-    return f"{pair}; {header}" if header else pair
+    def _remember(self, set_cookie: str | None) -> None:
+        """Send ``set_cookie`` with the response, and see it in this request from now on
+        (so a second ``csrf_token()`` call returns the same token)."""
+        if set_cookie is None:
+            return
+        pair = set_cookie.partition(";")[0]
+        self._cookie_header = f"{pair}; {self._cookie_header}" if self._cookie_header else pair
+        self.set_cookies.append(set_cookie)
 
 
 def _state_of(request: Any) -> RequestAuth:

@@ -57,17 +57,13 @@ def providers(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse
 
 def csrf_token(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     token, set_cookie = core.csrf_token(request.cookies)
-    response = AuthResponse.json({"csrfToken": token})
-    if set_cookie:
-        response.set_cookies([set_cookie])
-    return response
+    return AuthResponse.json({"csrfToken": token}).set_cookies([set_cookie])
     yield  # pragma: no cover
 
 
 def session(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     identity = yield from core.identify(request.headers.get("cookie", ""))
-    response = AuthResponse.json(identity.session or {})
-    return response.set_cookies(list(identity.set_cookies))
+    return AuthResponse.json(identity.session or {}).set_cookies(identity.set_cookies)
 
 
 def signin_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
@@ -81,10 +77,7 @@ def signin_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthRespon
     if custom is not None:
         return AuthResponse.redirect(custom)
     context, set_cookie = core.signin_context(query, request.cookies)
-    response = core.page("signin.html", **context)
-    if set_cookie:
-        response.set_cookies([set_cookie])
-    return response
+    return core.page("signin.html", **context).set_cookies([set_cookie])
     yield  # pragma: no cover
 
 
@@ -212,9 +205,7 @@ def signout_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthRespo
         callback_url=callback_url,
         signout_url=f"{core.auth_url}/signout",
     )
-    if set_cookie:
-        response.set_cookies([set_cookie])
-    return response
+    return response.set_cookies([set_cookie])
     yield  # pragma: no cover
 
 
