@@ -2,19 +2,27 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-dev
+DEMO_STAMP := $(VENV)/.installed-demo
 PORT ?= 8000
 
 .PHONY: demo test lint types unit browser bench clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# The demo needs the package and uvicorn only; the tests need the whole dev extra.
+$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[emulator]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
 
 # Without WORKOS_API_KEY the example embeds the local WorkOS emulator: no account needed.
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	@echo "Serving the Starlette example on http://127.0.0.1:$(PORT)"
 	cd examples/starlette_app && \
 	  AUTH_URL=$${AUTH_URL:-http://127.0.0.1:$(PORT)} \
