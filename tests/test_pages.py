@@ -51,7 +51,7 @@ def test_pages_are_self_contained_and_safe(client: Client) -> None:
         html = response.text
         assert not re.search(r"<script|<link|<img|@import|url\(", html), path
         assert "prefers-color-scheme: dark" in html
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
         assert "default-src 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-frame-options"] == "DENY"
 

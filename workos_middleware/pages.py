@@ -13,14 +13,16 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, Pack
 
 __all__ = ["PAGE_HEADERS", "PageRenderer"]
 
-# Self-contained pages: no third-party anything, and no Referer that could carry a code.
+# Self-contained pages: no third-party anything, and no Referer leaves the origin.
+# "same-origin", not "no-referrer": under "no-referrer" browsers send `Origin: null` with
+# the page's own form POSTs, which the CSRF Origin check (rightly) refuses.
 PAGE_HEADERS = [
     (
         "content-security-policy",
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
         "base-uri 'none'; frame-ancestors 'none'",
     ),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
 ]
