@@ -50,7 +50,9 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread
+# while it is open, and the other tests call asyncio.run() after these.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(
@@ -68,11 +70,11 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-@pytest.fixture(scope="session", params=list(EXAMPLES_UNDER_TEST))
+@pytest.fixture(scope="module", params=list(EXAMPLES_UNDER_TEST))
 def app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningExample]:
-    """One example app serving on a free loopback port for the whole session."""
+    """One example app serving on a free loopback port for the module's tests."""
     running = start_example(EXAMPLES_UNDER_TEST[request.param], tmp_path_factory.mktemp("e2e"))
     try:
         yield running
