@@ -323,3 +323,23 @@ def test_get_signin_provider_shows_the_page_and_starts_nothing(client: Client) -
     assert response.status_code == 200
     assert "Sign in with SSO" in response.text
     assert client.cookies.get("next-auth.state") is None
+
+
+SPOOFED = {
+    "host": "evil.test",
+    "x-forwarded-host": "evil.test",
+    "x-forwarded-proto": "https",
+    "forwarded": "host=evil.test;proto=https",
+}
+
+
+def test_spoofed_host_headers_change_no_url(client: Client, workos: respx.MockRouter) -> None:
+    """The public URL comes from configuration, never from Host or X-Forwarded-*."""
+    providers = client.get("/api/auth/providers", headers=SPOOFED).json()
+    assert providers["workos"]["callbackUrl"] == f"{APP_URL}/api/auth/callback/workos"
+    data = {"csrfToken": client.csrf(), "email": "alice@example.com"}
+    response = client.post("/api/auth/signin/workos", data=data, headers=SPOOFED)
+    params = location_params(response.headers["location"])
+    assert params["redirect_uri"] == [f"{APP_URL}/api/auth/callback/workos"]
+    csrf = client.post("/api/auth/signout", data={}, headers=SPOOFED)
+    assert csrf.headers["location"].startswith(f"{APP_URL}/")
