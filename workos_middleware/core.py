@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 
 from .config import AuthConfig
 from .cookies import CookieJar
-from .csrf import new_token, origin_allowed
+from .csrf import cookie_token, new_token, origin_allowed
 from .csrf import verify as verify_csrf
-from .errors import signin_error_message
+from .errors import error_page_text, signin_error_message
 from .flow import Flow, call
 from .messages import (
     MAX_BODY_BYTES,
@@ -32,6 +32,7 @@ from .messages import (
 )
 from .pages import PAGE_HEADERS, PageRenderer
 from .redirects import MAX_URL_LENGTH, default_redirect, finalize_redirect
+from .routes import dispatch
 from .session import SessionCodec
 from .signing import KeyRing
 
@@ -76,8 +77,6 @@ class AuthCore:
 
     def handle(self, request: AuthRequest) -> Flow[AuthResponse]:
         """The response to a request under the base path."""
-        from .routes import dispatch
-
         if request.body_too_large or len(request.body) > MAX_BODY_BYTES:
             response = AuthResponse.json({"error": "Request body too large"}, 413)
         elif len(request.query_string) > MAX_QUERY_BYTES:
@@ -116,8 +115,6 @@ class AuthCore:
         return response
 
     def error_page(self, code: str) -> AuthResponse:
-        from .errors import error_page_text
-
         status, heading, message = error_page_text(code)
         return self.page(
             "error.html", status, heading=heading, message=message, home_url=self.base_url
@@ -140,11 +137,14 @@ class AuthCore:
         given = request.form.get("callbackUrl") or request.query.get("callbackUrl")
         if given and len(given) <= MAX_URL_LENGTH:
             return given
-        stored = self.jar.read("callback_url", request.cookies)
-        if stored:
-            loaded = self.keys.loads("callback_url", stored, CALLBACK_URL_MAX_AGE)
-            if loaded is not None and isinstance(loaded[0], str):
-                return loaded[0]
+        return self.stored_callback_url(request.cookies)
+
+    def stored_callback_url(self, cookies: dict[str, str]) -> str:
+        """The callback-url cookie's URL (still to be validated), else the app's URL."""
+        stored = self.jar.read("callback_url", cookies)
+        loaded = self.keys.loads("callback_url", stored, CALLBACK_URL_MAX_AGE) if stored else None
+        if loaded is not None and isinstance(loaded[0], str):
+            return loaded[0]
         return self.base_url
 
     def resolve_redirect(self, url: str) -> Flow[str]:
@@ -172,8 +172,6 @@ class AuthCore:
 
     def csrf_token(self, cookies: dict[str, str]) -> tuple[str, str | None]:
         """The valid CSRF token of these cookies, or a new one with its Set-Cookie."""
-        from .csrf import cookie_token
-
         token = cookie_token(self.keys, self.jar.read("csrf_token", cookies))
         if token is not None:
             return token, None
@@ -193,13 +191,7 @@ class AuthCore:
             message = "Your sign-in form expired. Please try again."
         callback_url = query.get("callbackUrl", "")
         if not callback_url or len(callback_url) > MAX_URL_LENGTH:
-            stored = self.jar.read("callback_url", cookies)
-            loaded = (
-                self.keys.loads("callback_url", stored, CALLBACK_URL_MAX_AGE) if stored else None
-            )
-            callback_url = (
-                loaded[0] if loaded is not None and isinstance(loaded[0], str) else self.base_url
-            )
+            callback_url = self.stored_callback_url(cookies)
         providers = [
             {
                 "id": provider.id,
@@ -240,10 +232,7 @@ class AuthCore:
         set_cookies: tuple[str, ...] = ()
         expires_at = decoded.expires_at
         if self.sessions.needs_refresh(decoded):
-            refreshed = self.sessions.encode(decoded.token)
-            fresh = self.sessions.decode(refreshed)
-            if fresh is not None:
-                expires_at = fresh.expires_at
+            refreshed, expires_at = self.sessions.issue(decoded.token)
             set_cookies = tuple(
                 self.jar.write_chunked(
                     "session_token", refreshed, self.config.session_max_age, cookies

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from . import state
-from .core import AuthCore
 from .errors import SIGNIN_ERROR_CODES, ProviderError, SessionTooLarge, error_page_text
 from .flow import Flow, call
 from .messages import AuthRequest, AuthResponse
+
+if TYPE_CHECKING:
+    from .core import AuthCore
 
 __all__ = ["dispatch"]
 
 logger = logging.getLogger("workos_middleware")
 
 MAX_CODE_LENGTH = 2048
-Handler = Callable[[AuthCore, AuthRequest, str], Flow[AuthResponse]]
+Handler = Callable[["AuthCore", AuthRequest, str], Flow[AuthResponse]]
 
 
 def dispatch(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:

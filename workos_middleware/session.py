@@ -56,6 +56,11 @@ class SessionCodec:
     def encode(self, token: dict[str, Any]) -> str:
         return self.keys.dumps("session", token)
 
+    def issue(self, token: dict[str, Any]) -> tuple[str, float]:
+        """The signed cookie value of ``token`` and when it expires."""
+        # itsdangerous timestamps are whole seconds: the expiry a later decode computes.
+        return self.encode(token), int(time.time()) + self.max_age
+
     def decode(self, value: str) -> DecodedSession | None:
         """The session in ``value``, or ``None`` if it is invalid, expired or malformed."""
         if len(value) > 64 * 1024:
