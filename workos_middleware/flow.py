@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -56,11 +56,21 @@ def fetch(request: httpx.Request) -> Flow[httpx.Response]:
     return response
 
 
-def _too_large() -> ProviderError:
-    return ProviderError(f"provider response exceeds {MAX_PROVIDER_RESPONSE_BYTES} bytes")
+class _CappedBody:
+    """The chunks of a provider response, refusing more than the cap."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > MAX_PROVIDER_RESPONSE_BYTES:
+            raise ProviderError(f"provider response exceeds {MAX_PROVIDER_RESPONSE_BYTES} bytes")
+        self.chunks.append(chunk)
 
 
-def _finish(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
+def _finish(response: httpx.Response, body: _CappedBody) -> httpx.Response:
     # The chunks are already decoded: drop the headers that describe the wire form.
     headers = [
         (name, value)
@@ -70,51 +80,54 @@ def _finish(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
     return httpx.Response(
         response.status_code,
         headers=headers,
-        content=b"".join(chunks),
+        content=b"".join(body.chunks),
         request=response.request,
     )
 
 
 def _send_sync(client: httpx.Client, request: httpx.Request) -> httpx.Response:
     response = client.send(request, stream=True)
+    body = _CappedBody()
     try:
-        chunks: list[bytes] = []
-        size = 0
         for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > MAX_PROVIDER_RESPONSE_BYTES:
-                raise _too_large()
-            chunks.append(chunk)
+            body.add(chunk)
     finally:
         response.close()
-    return _finish(response, chunks)
+    return _finish(response, body)
 
 
 async def _send_async(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
     response = await client.send(request, stream=True)
+    body = _CappedBody()
     try:
-        chunks: list[bytes] = []
-        size = 0
         async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > MAX_PROVIDER_RESPONSE_BYTES:
-                raise _too_large()
-            chunks.append(chunk)
+            body.add(chunk)
     finally:
         await response.aclose()
-    return _finish(response, chunks)
+    return _finish(response, body)
+
+
+@dataclass(frozen=True)
+class _Done(Generic[T]):
+    result: T
+
+
+def _step(flow: Flow[T], answer: Any, error: Exception | None) -> Fetch | Call | _Done[T]:
+    """Give the flow the last answer (or throw the last error in); its next effect."""
+    try:
+        return flow.throw(error) if error is not None else flow.send(answer)
+    except StopIteration as stop:
+        return _Done(stop.value)
 
 
 def run_sync(flow: Flow[T], client: httpx.Client) -> T:
     """Drive ``flow`` to its result with blocking I/O (the WSGI adapter)."""
     answer: Any = None
-    error: BaseException | None = None
+    error: Exception | None = None
     while True:
-        try:
-            effect = flow.throw(error) if error is not None else flow.send(answer)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
+        effect = _step(flow, answer, error)
+        if isinstance(effect, _Done):
+            return effect.result
         answer, error = None, None
         try:
             if isinstance(effect, Fetch):
@@ -135,13 +148,11 @@ def run_sync(flow: Flow[T], client: httpx.Client) -> T:
 async def run_async(flow: Flow[T], client: httpx.AsyncClient) -> T:
     """Drive ``flow`` to its result with asyncio I/O (the ASGI adapter)."""
     answer: Any = None
-    error: BaseException | None = None
+    error: Exception | None = None
     while True:
-        try:
-            effect = flow.throw(error) if error is not None else flow.send(answer)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
+        effect = _step(flow, answer, error)
+        if isinstance(effect, _Done):
+            return effect.result
         answer, error = None, None
         try:
             if isinstance(effect, Fetch):
