@@ -205,6 +205,10 @@ class Client:
         self.cookies.delete(name)
         self.cookies.set(name, value, domain=self.config.origin.split("://")[1].split(":")[0])
 
+    def callback(self, params: dict[str, str]) -> httpx.Response:
+        """The browser's return from WorkOS to the callback, with these parameters."""
+        return self.get("/api/auth/callback/workos", params=params)
+
     def csrf(self) -> str:
         token: str = self.get("/api/auth/csrf").json()["csrfToken"]
         return token
@@ -230,9 +234,7 @@ class Client:
         if not _has_route(workos, "token"):
             workos.post("/sso/token", name="token").respond(200, json=TOKEN_RESPONSE)
         params = self.start_sign_in(**kwargs)
-        return self.get(
-            "/api/auth/callback/workos", params={"code": "code_1", "state": params["state"]}
-        )
+        return self.callback({"code": "code_1", "state": params["state"]})
 
 
 def _has_route(router: respx.MockRouter, name: str) -> bool:

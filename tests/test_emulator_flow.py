@@ -167,6 +167,6 @@ def test_a_used_code_is_refused_by_the_emulator(live_client: Callable[..., Clien
     back_to_app(client, location)
     victim = live_client()
     state = parse_qs(urlsplit(start(victim, "bob@example.com")).query)["state"][0]
-    response = victim.get("/api/auth/callback/workos", params={"code": code, "state": state})
+    response = victim.callback({"code": code, "state": state})
     assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=Callback"
     assert victim.get("/api/auth/session").json() == {}

@@ -34,9 +34,7 @@ def test_signin_signout_round_trip_as_the_js_client(
     assert params["domain"] == "example.com"
 
     workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
-    callback = client.get(
-        "/api/auth/callback/workos", params={"code": "c", "state": params["state"]}
-    )
+    callback = client.callback({"code": "c", "state": params["state"]})
     assert callback.headers["location"] == f"{APP_URL}/after"
 
     session = client.get("/api/auth/session").json()
