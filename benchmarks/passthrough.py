@@ -34,7 +34,7 @@ def config() -> AuthConfig:
 
 
 def session_cookie() -> str:
-    from workos_middleware.signing import KeyRing
+    from workos_middleware._signing import KeyRing
 
     token = {"sub": "prof_1", "name": "Alice Anderson", "email": "alice@example.com"}
     return "next-auth.session-token=" + KeyRing([SECRET]).dumps("session", token)

@@ -7,6 +7,7 @@ loop in a background thread) and ``WSGITransport``; WorkOS is mocked with respx.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +30,7 @@ from workos_middleware import (
     get_csrf_token,
     get_session,
 )
+from workos_middleware._signing import KeyRing, SigningPurpose
 
 APP_URL = "http://app.test"
 WORKOS_URL = "https://api.workos.test"
@@ -245,31 +247,31 @@ def _has_route(router: respx.MockRouter, name: str) -> bool:
     return True
 
 
-# -- forging cookies as an attacker (or a clock) would -----------------------------------
+# -- signed values made through the real codec, with a fake clock --------------------
 
 
-def forge(purpose: str, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
-    """A value signed for ``purpose`` as the middleware would, ``age`` seconds ago."""
-    import hashlib
-    import time
+class FakeClock:
+    """A time source for ``AuthConfig(clock=...)``: now, unless moved."""
 
-    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+    def __init__(self, offset: float = 0.0) -> None:
+        self.offset = offset
 
-    from workos_middleware.signing import SALTS
+    def __call__(self) -> float:
+        return time.time() + self.offset
 
-    class AgedSigner(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time() - age)
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
 
-    # The key format of workos_middleware.signing: SHA-256 of salt, NUL, secret.
-    key = hashlib.sha256(f"{SALTS[purpose]}\0{secret}".encode()).digest()
-    serializer = URLSafeTimedSerializer(
-        key,
-        salt=SALTS[purpose],
-        signer=AgedSigner,
-        signer_kwargs={"key_derivation": "none", "digest_method": hashlib.sha256},
-    )
-    return serializer.dumps(value)
+
+def sign(purpose: SigningPurpose, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
+    """``value`` signed for ``purpose`` by the middleware's own key ring, ``age`` seconds
+    ago (a negative age is a timestamp from the future)."""
+    return KeyRing([secret], clock=FakeClock(-age)).dumps(purpose, value)
+
+
+def session_cookie(token: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
+    """A session cookie value for ``token``, issued ``age`` seconds ago."""
+    return sign("session", token, secret=secret, age=age)
 
 
 def session_token(**overrides: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import respx
 
 from workos_middleware import AuthMiddleware, WSGIAuthMiddleware
 
-from authtest import Client, forge, make_config, session_token
+from authtest import Client, make_config, session_cookie, session_token
 
 
 def test_passthrough_body_reaches_the_app_unread() -> None:
@@ -89,7 +89,7 @@ def test_websocket_and_lifespan_scopes_pass_through() -> None:
 def test_passthrough_with_a_session_makes_no_outbound_call(
     client: Client, workos: respx.MockRouter
 ) -> None:
-    client.set_cookie("next-auth.session-token", forge("session", session_token()))
+    client.set_cookie("next-auth.session-token", session_cookie(session_token()))
     assert client.get("/").json()["authenticated"] is True
     assert client.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"
     assert workos.calls.call_count == 0
@@ -98,7 +98,7 @@ def test_passthrough_with_a_session_makes_no_outbound_call(
 def test_app_set_cookies_are_kept_next_to_ours(make_client: Callable[..., Client]) -> None:
     """A refreshed session cookie is added to the app's headers, not in their place."""
     client = make_client(session_update_age=0)
-    client.set_cookie("next-auth.session-token", forge("session", session_token()))
+    client.set_cookie("next-auth.session-token", session_cookie(session_token()))
     response = client.get("/form")  # the app sets the CSRF cookie through the helper
     names = sorted(h.split("=")[0] for h in response.headers.get_list("set-cookie"))
     assert names == ["next-auth.csrf-token", "next-auth.session-token"]

@@ -18,7 +18,7 @@ from authtest import (
     TOKEN_RESPONSE,
     Client,
     cookie_cleared,
-    forge,
+    sign,
 )
 
 ERROR_CALLBACK = f"{APP_URL}/api/auth/error?error=Callback"
@@ -66,7 +66,7 @@ def test_full_sign_in_exchanges_the_code_with_the_verifier(
 
 
 def test_session_cookie_has_no_access_token(client: Client, workos: respx.MockRouter) -> None:
-    from workos_middleware.signing import KeyRing
+    from workos_middleware._signing import KeyRing
 
     from authtest import SECRET
 
@@ -173,7 +173,7 @@ def test_expired_state_cookie(
     client: Client, workos: respx.MockRouter, token_route: respx.Route
 ) -> None:
     value = {"s": "st", "v": "v" * 64, "p": "workos", "u": APP_URL}
-    client.set_cookie("next-auth.state", forge("state", value, age=16 * 60))
+    client.set_cookie("next-auth.state", sign("state", value, age=16 * 60))
     response = client.callback({"code": "c", "state": "st"})
     assert_refused(client, response, workos, "OAuthCallback")
     assert token_route.call_count == 0
@@ -184,7 +184,7 @@ def test_fresh_forged_shape_is_still_accepted_only_when_signed(
 ) -> None:
     """Control for the test above: the same cookie, fresh, passes the check."""
     value = {"s": "st", "v": "v" * 64, "p": "workos", "u": APP_URL + "/dashboard"}
-    client.set_cookie("next-auth.state", forge("state", value, age=60))
+    client.set_cookie("next-auth.state", sign("state", value, age=60))
     response = client.callback({"code": "c", "state": "st"})
     assert response.headers["location"] == f"{APP_URL}/dashboard"
     assert token_route.call_count == 1
@@ -194,7 +194,7 @@ def test_state_for_another_provider(
     client: Client, workos: respx.MockRouter, token_route: respx.Route
 ) -> None:
     value = {"s": "st", "v": "v" * 64, "p": "github", "u": APP_URL}
-    client.set_cookie("next-auth.state", forge("state", value))
+    client.set_cookie("next-auth.state", sign("state", value))
     response = client.callback({"code": "c", "state": "st"})
     assert_refused(client, response, workos, "OAuthCallback")
     assert token_route.call_count == 0
@@ -204,7 +204,7 @@ def test_state_cookie_signed_with_session_salt_is_refused(
     client: Client, workos: respx.MockRouter, token_route: respx.Route
 ) -> None:
     value = {"s": "st", "v": "v" * 64, "p": "workos", "u": APP_URL}
-    client.set_cookie("next-auth.state", forge("session", value))
+    client.set_cookie("next-auth.state", sign("session", value))
     response = client.callback({"code": "c", "state": "st"})
     assert_refused(client, response, workos, "OAuthCallback")
     assert token_route.call_count == 0

@@ -229,10 +229,10 @@ def test_sign_in_replaces_a_planted_session(
     make_client: Callable[..., Client], workos: respx.MockRouter
 ) -> None:
     """No session fixation: whatever session cookie was there, sign-in writes a new one."""
-    from authtest import forge, session_token
+    from authtest import session_cookie, session_token
 
     client = make_client()
-    planted = forge("session", session_token(sub="prof_ATTACKER", email="mallory@example.com"))
+    planted = session_cookie(session_token(sub="prof_ATTACKER", email="mallory@example.com"))
     client.set_cookie("next-auth.session-token", planted)
     client.sign_in(workos)
     assert client.cookies["next-auth.session-token"] != planted

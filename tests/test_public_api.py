@@ -17,6 +17,7 @@ def test_public_names() -> None:
             "CookieOptions",
             "Provider",
             "ProviderError",
+            "SignInResult",
             "WSGIAuthMiddleware",
             "WorkOSMiddlewareError",
             "WorkOSProvider",
@@ -33,3 +34,37 @@ def test_public_names() -> None:
 def test_environ_keys() -> None:
     assert workos_middleware.SESSION_KEY == "workos_middleware.session"
     assert workos_middleware.USER_KEY == "workos_middleware.user"
+
+
+def test_what_a_provider_needs_is_public() -> None:
+    """A third-party provider implements the protocol with these, and nothing private."""
+    from workos_middleware import providers
+
+    assert sorted(providers.__all__) == sorted(
+        [
+            "Call",
+            "Fetch",
+            "Flow",
+            "Provider",
+            "ProviderError",
+            "SignInResult",
+            "WorkOSProvider",
+            "call",
+            "fetch",
+        ]
+    )
+    for name in providers.__all__:
+        assert hasattr(providers, name)
+    assert providers.SignInResult is workos_middleware.SignInResult
+    assert providers.ProviderError is workos_middleware.ProviderError
+
+
+def test_implementation_modules_are_private() -> None:
+    import pkgutil
+
+    public = [
+        module.name
+        for module in pkgutil.iter_modules(workos_middleware.__path__)
+        if not module.name.startswith("_")
+    ]
+    assert sorted(public) == ["emulator", "providers"]

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 import respx
 
-from workos_middleware.redirects import default_redirect
+from workos_middleware._redirects import default_redirect
 
 from authtest import APP_URL, Client
 
@@ -109,10 +109,10 @@ def test_callback_url_cookie_is_revalidated(
 ) -> None:
     """A callback-url cookie signed by us but holding a foreign URL (say, from a
     redirect callback that was more permissive earlier) is validated again."""
-    from authtest import forge
+    from authtest import sign
 
     client = make_client()
-    client.set_cookie("next-auth.callback-url", forge("callback_url", "https://evil.test/"))
+    client.set_cookie("next-auth.callback-url", sign("callback_url", "https://evil.test/"))
     data = {"csrfToken": client.csrf()}
     response = client.post("/api/auth/signout", data=data)
     assert response.headers["location"] == APP_URL

@@ -10,37 +10,40 @@ import respx
 
 from authtest import (
     APP_URL,
+    TOKEN_RESPONSE,
     Client,
+    FakeClock,
     cookie_cleared,
-    forge,
+    session_cookie,
     session_token,
     set_cookie_headers,
+    sign,
 )
 
 SESSION = "next-auth.session-token"
 
 
-def test_valid_forged_session_is_accepted(client: Client) -> None:
+def test_valid_session_cookie_is_accepted(client: Client) -> None:
     """The control for every bad-input case below."""
-    client.set_cookie(SESSION, forge("session", session_token()))
+    client.set_cookie(SESSION, session_cookie(session_token()))
     response = client.get("/api/auth/session")
     assert response.json()["user"]["email"] == "alice@example.com"
     assert set_cookie_headers(response) == []  # inside updateAge: no Set-Cookie
 
 
 def _another_secret() -> str:
-    return forge("session", session_token(), secret="another-secret-0123456789")
+    return session_cookie(session_token(), secret="another-secret-0123456789")
 
 
 def _flipped() -> str:
-    value = forge("session", session_token())
+    value = session_cookie(session_token())
     i = len(value) - 10
     return value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1 :]
 
 
 def _edited_payload() -> str:
-    good = forge("session", session_token())
-    evil = forge("session", session_token(email="mallory@example.com"))
+    good = session_cookie(session_token())
+    evil = session_cookie(session_token(email="mallory@example.com"))
     return evil.split(".")[0] + good[good.index(".") :]
 
 
@@ -53,14 +56,14 @@ BAD_SESSIONS: dict[str, Callable[[], str]] = {
     "flipped_signature": _flipped,
     "edited_payload": _edited_payload,
     "another_secret": _another_secret,
-    "expired": lambda: forge("session", session_token(), age=31 * 86400),
-    "future_timestamp": lambda: forge("session", session_token(), age=-3600),
-    "wrong_shape_list": lambda: forge("session", [1, 2, 3]),
-    "wrong_shape_no_sub": lambda: forge("session", {"email": "a@example.com"}),
-    "wrong_shape_string": lambda: forge("session", "alice"),
-    "state_cookie_as_session": lambda: forge("state", session_token()),
-    "csrf_cookie_as_session": lambda: forge("csrf", session_token()),
-    "callback_url_as_session": lambda: forge("callback_url", session_token()),
+    "expired": lambda: session_cookie(session_token(), age=31 * 86400),
+    "future_timestamp": lambda: session_cookie(session_token(), age=-3600),
+    "wrong_shape_list": lambda: session_cookie([1, 2, 3]),
+    "wrong_shape_no_sub": lambda: session_cookie({"email": "a@example.com"}),
+    "wrong_shape_string": lambda: session_cookie("alice"),
+    "state_cookie_as_session": lambda: sign("state", session_token()),
+    "csrf_cookie_as_session": lambda: sign("csrf", session_token()),
+    "callback_url_as_session": lambda: sign("callback_url", session_token()),
     "oversized": lambda: "x" * 5000,
     "non_utf8_escape": lambda: "%ff%fe%00",
 }
@@ -110,7 +113,7 @@ def test_non_utf8_bytes_in_the_cookie_header(client: Client) -> None:
 
 
 def test_duplicate_cookie_names_use_the_first(client: Client) -> None:
-    good = forge("session", session_token())
+    good = session_cookie(session_token())
     header = f"{SESSION}=garbage; {SESSION}={good}"
     assert client.get("/api/auth/session", headers={"cookie": header}).json() == {}
     header = f"{SESSION}={good}; {SESSION}=garbage"
@@ -121,10 +124,10 @@ def test_duplicate_cookie_names_use_the_first(client: Client) -> None:
 def test_secret_rotation(make_client: Callable[..., Client]) -> None:
     old, new = "old-secret-0123456789abcdef", "new-secret-0123456789abcdef"
     during = make_client(secret=[old, new])
-    during.set_cookie(SESSION, forge("session", session_token(), secret=old))
+    during.set_cookie(SESSION, session_cookie(session_token(), secret=old))
     assert during.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"
     after = make_client(secret=[new])
-    after.set_cookie(SESSION, forge("session", session_token(), secret=old))
+    after.set_cookie(SESSION, session_cookie(session_token(), secret=old))
     assert after.get("/api/auth/session").json() == {}
 
 
@@ -140,7 +143,7 @@ def test_new_sessions_are_signed_with_the_newest_secret(
 
 
 def test_session_older_than_update_age_is_reissued(client: Client) -> None:
-    client.set_cookie(SESSION, forge("session", session_token(), age=25 * 3600))
+    client.set_cookie(SESSION, session_cookie(session_token(), age=25 * 3600))
     response = client.get("/")
     assert response.json()["authenticated"] is True
     [cookie] = set_cookie_headers(response)
@@ -157,22 +160,22 @@ def test_expires_moves_forward_when_reissued(client: Client) -> None:
         moment = time.strptime(body["expires"], "%Y-%m-%dT%H:%M:%S.000Z")
         return calendar.timegm(moment) - time.time()
 
-    client.set_cookie(SESSION, forge("session", session_token(), age=3600))
+    client.set_cookie(SESSION, session_cookie(session_token(), age=3600))
     assert abs(expires_in(client.get("/api/auth/session").json()) - (30 * 86400 - 3600)) < 60
-    client.set_cookie(SESSION, forge("session", session_token(), age=25 * 3600))
+    client.set_cookie(SESSION, session_cookie(session_token(), age=25 * 3600))
     assert abs(expires_in(client.get("/api/auth/session").json()) - 30 * 86400) < 60
 
 
 def test_update_age_zero_reissues_every_time(make_client: Callable[..., Client]) -> None:
     client = make_client(session_update_age=0)
-    client.set_cookie(SESSION, forge("session", session_token()))
+    client.set_cookie(SESSION, session_cookie(session_token()))
     assert set_cookie_headers(client.get("/"))
     assert set_cookie_headers(client.get("/api/auth/session"))
 
 
 def test_max_age_is_configurable(make_client: Callable[..., Client]) -> None:
     client = make_client(session_max_age=60)
-    client.set_cookie(SESSION, forge("session", session_token(), age=61))
+    client.set_cookie(SESSION, session_cookie(session_token(), age=61))
     assert client.get("/api/auth/session").json() == {}
 
 
@@ -242,7 +245,7 @@ def test_session_callback_adds_fields(make_client: Callable[..., Client]) -> Non
         return session
 
     client = make_client(callbacks={"session": session})
-    client.set_cookie(SESSION, forge("session", session_token(organization_id="org_1")))
+    client.set_cookie(SESSION, session_cookie(session_token(organization_id="org_1")))
     body = client.get("/api/auth/session").json()
     assert body["user"]["id"] == "prof_01ALICE"
     assert body["organization"] == "org_1"
@@ -254,7 +257,42 @@ def test_failing_session_callback_fails_closed(make_client: Callable[..., Client
         raise RuntimeError("database down")
 
     client = make_client(callbacks={"session": session})
-    client.set_cookie(SESSION, forge("session", session_token()))
+    client.set_cookie(SESSION, session_cookie(session_token()))
     assert client.get("/api/auth/session").json() == {}
     assert client.get("/").json()["authenticated"] is False
     assert client.get("/private").status_code == 403
+
+
+def test_the_injected_clock_ages_refreshes_and_expires_a_real_session(
+    make_client: Callable[..., Client], workos: respx.MockRouter
+) -> None:
+    """Sign in for real, then move the configured clock: no cookie is hand-made."""
+    clock = FakeClock()
+    client = make_client(clock=clock)
+    client.sign_in(workos)
+    first = client.cookies[SESSION]
+    clock.advance(23 * 3600)  # inside update_age: read, not re-signed
+    response = client.get("/")
+    assert response.json()["authenticated"] is True
+    assert set_cookie_headers(response) == []
+    clock.advance(2 * 3600)  # past update_age: re-signed, expiry moved forward
+    response = client.get("/")
+    assert response.json()["authenticated"] is True
+    assert client.cookies[SESSION] != first
+    clock.advance(31 * 86400)  # 31 days after the refresh: expired and cleared
+    response = client.get("/api/auth/session")
+    assert response.json() == {}
+    assert cookie_cleared(response, SESSION)
+
+
+def test_the_injected_clock_expires_a_pending_sign_in(
+    make_client: Callable[..., Client], workos: respx.MockRouter
+) -> None:
+    clock = FakeClock()
+    client = make_client(clock=clock)
+    workos.post("/sso/token", name="token").respond(200, json=TOKEN_RESPONSE)
+    params = client.start_sign_in()
+    clock.advance(16 * 60)  # the state cookie lives 15 minutes
+    response = client.callback({"code": "code_1", "state": params["state"]})
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=OAuthCallback"
+    assert workos["token"].call_count == 0

@@ -2,14 +2,15 @@
 
 Wrap an app in :class:`AuthMiddleware` (ASGI) or :class:`WSGIAuthMiddleware` (WSGI)
 with an :class:`AuthConfig`; the middleware answers ``/api/auth/*`` and attaches the
-signed-in user to every other request.
+signed-in user to every other request. Everything public is importable from here (and
+what a provider needs, also from :mod:`workos_middleware.providers`); the modules with
+a leading underscore are the implementation and may change at any time.
 """
 
-from .asgi import AuthMiddleware
-from .config import AuthConfig, CookieOptions
-from .errors import ConfigurationError, ProviderError, WorkOSMiddlewareError
-from .providers import Provider, WorkOSProvider
-from .request_state import (
+from ._asgi import AuthMiddleware
+from ._config import AuthConfig, CookieOptions
+from ._errors import ConfigurationError, ProviderError, WorkOSMiddlewareError
+from ._request_state import (
     SESSION_KEY,
     USER_KEY,
     get_csrf_token,
@@ -17,8 +18,9 @@ from .request_state import (
     get_signin_context,
     get_user,
 )
-from .user import AuthUser
-from .wsgi import WSGIAuthMiddleware
+from ._user import AuthUser
+from ._wsgi import WSGIAuthMiddleware
+from .providers import Provider, SignInResult, WorkOSProvider
 
 __all__ = [
     "SESSION_KEY",
@@ -30,6 +32,7 @@ __all__ = [
     "CookieOptions",
     "Provider",
     "ProviderError",
+    "SignInResult",
     "WSGIAuthMiddleware",
     "WorkOSMiddlewareError",
     "WorkOSProvider",

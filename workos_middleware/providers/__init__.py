@@ -1,6 +1,27 @@
-"""Identity providers: the protocol the core relies on, and WorkOS."""
+"""Identity providers: what a third party needs to write one, and WorkOS.
 
-from .base import Provider, SignInResult
-from .workos import WorkOSProvider
+A provider implements :class:`Provider`. Its methods that talk to the network are
+flows: generators that ``yield from fetch(request)`` (an ``httpx.Request``; the
+adapter sends it with its shared client and answers with the ``httpx.Response``) and
+``yield from call(function, *args)`` for a user function. They never do I/O
+themselves, so one provider serves both the ASGI and the WSGI adapter.
+:meth:`Provider.complete` returns a :class:`SignInResult`; refusals raise
+:class:`ProviderError` with the NextAuth error code to show.
+"""
 
-__all__ = ["Provider", "SignInResult", "WorkOSProvider"]
+from .._effects import Call, Fetch, Flow, call, fetch
+from .._errors import ProviderError
+from ._base import Provider, SignInResult
+from ._workos import WorkOSProvider
+
+__all__ = [
+    "Call",
+    "Fetch",
+    "Flow",
+    "Provider",
+    "ProviderError",
+    "SignInResult",
+    "WorkOSProvider",
+    "call",
+    "fetch",
+]

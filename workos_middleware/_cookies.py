@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from .config import CookieOptions
-from .errors import SessionTooLarge
+from ._config import CookieOptions
+from ._errors import SessionTooLarge
 
 __all__ = ["CHUNK_SIZE", "MAX_CHUNKS", "CookieJar"]
 
@@ -36,7 +36,7 @@ class CookieJar:
         custom = dict(options.names or {})
         unknown = set(custom) - set(DEFAULT_NAMES)
         if unknown:
-            from .errors import ConfigurationError
+            from ._errors import ConfigurationError
 
             raise ConfigurationError(
                 f"unknown cookie purpose(s) {sorted(unknown)}: use {sorted(DEFAULT_NAMES)}"

@@ -14,12 +14,14 @@ from typing import Any, Optional
 
 import httpx
 
-from .config import AuthConfig
-from .core import ANONYMOUS, AuthCore
-from .errors import ConfigurationError
-from .flow import run_sync
-from .messages import MAX_BODY_BYTES, AuthRequest
-from .request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
+from ._config import AuthConfig
+from ._core import AuthCore
+from ._drivers import run_sync
+from ._errors import ConfigurationError
+from ._messages import MAX_BODY_BYTES, AuthRequest
+from ._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
+from ._routes import handle
+from ._session import ANONYMOUS
 
 __all__ = ["WSGIAuthMiddleware"]
 
@@ -81,7 +83,7 @@ class WSGIAuthMiddleware:
                 f"async callbacks need the ASGI adapter; make these plain functions: "
                 f"{', '.join(asynchronous)}"
             )
-        self.core = AuthCore(self.config)
+        self.core = AuthCore.build(self.config)
         self._client = http_client
 
     @property
@@ -105,8 +107,8 @@ class WSGIAuthMiddleware:
 
         cookie_header: str = environ.get("HTTP_COOKIE", "")
         identity = ANONYMOUS
-        if cookie_header and self.core.may_have_session(cookie_header):
-            identity = run_sync(self.core.identify(cookie_header), self.http_client)
+        if cookie_header and self.core.sessions.present(cookie_header):
+            identity = run_sync(self.core.sessions.identify(cookie_header), self.http_client)
         state = RequestAuth(self.core, identity, cookie_header)
         environ[STATE_KEY] = state
         environ[SESSION_KEY] = state.session
@@ -134,7 +136,7 @@ class WSGIAuthMiddleware:
             body=body,
             body_too_large=too_large,
         )
-        response = run_sync(self.core.handle(request), self.http_client)
+        response = run_sync(handle(self.core, request), self.http_client)
         status = f"{response.status} {HTTPStatus(response.status).phrase}"
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]
         start_response(status, headers)

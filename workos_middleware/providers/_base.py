@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from ..flow import Flow
+from .._effects import Flow
 
 __all__ = ["Provider", "SignInResult"]
 
@@ -36,7 +36,7 @@ class Provider(Protocol):
         """The provider-specific authorization parameters for one sign-in.
 
         ``query`` is the sign-in request's query string; ``email`` the form's ``email``
-        field, if any. Raises :class:`~workos_middleware.errors.ProviderError` with
+        field, if any. Raises :class:`~workos_middleware.ProviderError` with
         ``code`` ``"NoConnection"`` when no connection can be chosen.
         """
         ...

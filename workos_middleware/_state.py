@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Final
 
-from .signing import KeyRing
+from ._signing import KeyRing
 
 __all__ = ["STATE_MAX_AGE", "PendingSignIn", "issue", "verify"]
 

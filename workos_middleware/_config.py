@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import inspect
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError
-from .providers.base import Provider
-from .providers.workos import DEFAULT_BASE_URL, WorkOSProvider
+from ._errors import ConfigurationError
+from .providers._base import Provider
+from .providers._workos import DEFAULT_BASE_URL, WorkOSProvider
 
 __all__ = ["PAGE_KEYS", "AuthConfig", "CookieOptions"]
 
@@ -79,6 +80,7 @@ class AuthConfig:
         templates_dir: str | os.PathLike[str] | None = None,
         http_timeout: float = 10.0,
         debug: bool = False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.providers: dict[str, Provider] = {}
         for provider in providers or ():
@@ -150,6 +152,10 @@ class AuthConfig:
             raise ConfigurationError(f"templates_dir {self.templates_dir!r} is not a folder")
         self.http_timeout = http_timeout
         self.debug = debug
+        if not callable(clock):
+            raise ConfigurationError("clock must be a function returning the time in seconds")
+        # The time source for signing and expiry (tests pass a fake one).
+        self.clock = clock
 
     def async_functions(self) -> list[str]:
         """Names of the callbacks and events that are ``async`` (refused under WSGI)."""

@@ -1,59 +1,27 @@
-"""Outbound I/O and user callbacks as values, so one flow serves both adapters.
+"""The loops that run flows: blocking for WSGI, asyncio for ASGI. Used only by the adapters.
 
-A flow is a generator, in the manner of ``httpx.Auth.auth_flow``: it yields a
-:class:`Fetch` when it needs an HTTP response, or a :class:`Call` when it needs a user
-callback's result, and is sent the answer back. An exception the I/O raised is thrown
-into the generator at the ``yield``, so the core handles failures with ordinary
-``try``/``except``. The ASGI adapter drives a flow with :func:`run_async` and a shared
-``httpx.AsyncClient``; the WSGI adapter with :func:`run_sync` and an ``httpx.Client``.
-Those two drivers are the only code that differs between them.
+Each answers a :class:`~._effects.Fetch` with the shared httpx client (the body read
+in full but capped at :data:`MAX_PROVIDER_RESPONSE_BYTES`) and a
+:class:`~._effects.Call` by calling the user's function (awaiting it under ASGI).
+These two drivers are the only code that differs between the adapters.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
 
-from .errors import ConfigurationError, ProviderError
+from ._effects import Call, Fetch, Flow
+from ._errors import ConfigurationError, ProviderError
 
-__all__ = ["MAX_PROVIDER_RESPONSE_BYTES", "Call", "Fetch", "Flow", "call", "run_async", "run_sync"]
+__all__ = ["MAX_PROVIDER_RESPONSE_BYTES", "run_async", "run_sync"]
 
 T = TypeVar("T")
 
 MAX_PROVIDER_RESPONSE_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Fetch:
-    """Send this request; answer with the ``httpx.Response`` (body read, size-capped)."""
-
-    request: httpx.Request
-
-
-@dataclass(frozen=True)
-class Call:
-    """Call this user callback; answer with its result (awaited under ASGI)."""
-
-    function: Callable[..., Any]
-    args: tuple[Any, ...]
-
-
-Flow = Generator["Fetch | Call", Any, T]
-
-
-def call(function: Callable[..., Any], *args: Any) -> Flow[Any]:
-    """Yield-from helper: ``result = yield from call(fn, a, b)``."""
-    return (yield Call(function, args))
-
-
-def fetch(request: httpx.Request) -> Flow[httpx.Response]:
-    """Yield-from helper: ``response = yield from fetch(request)``."""
-    response: httpx.Response = yield Fetch(request)
-    return response
 
 
 class _CappedBody:

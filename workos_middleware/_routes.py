@@ -1,29 +1,57 @@
 """The ``/api/auth/*`` route handlers, one function each, NextAuth v3's wire format.
 
-Each handler takes the core and the request and returns a flow ending in a response.
+:func:`handle` is the entry for every request under the base path. Each handler takes
+the core and the request and returns a response, or a flow ending in one when it needs
+I/O (a provider call or a user callback).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from . import state
-from .errors import SIGNIN_ERROR_CODES, ProviderError, SessionTooLarge, error_page_text
-from .flow import Flow, call
-from .messages import AuthRequest, AuthResponse
+from . import _state as state
+from ._core import AuthCore
+from ._effects import Flow, call
+from ._errors import SIGNIN_ERROR_CODES, ProviderError, SessionTooLarge, error_page_text
+from ._messages import (
+    MAX_BODY_BYTES,
+    MAX_COOKIE_HEADER_BYTES,
+    MAX_QUERY_BYTES,
+    AuthRequest,
+    AuthResponse,
+)
+from ._signin_page import describe_provider, signin_context
 
-if TYPE_CHECKING:
-    from .core import AuthCore
-
-__all__ = ["dispatch"]
+__all__ = ["handle"]
 
 logger = logging.getLogger("workos_middleware")
 
 MAX_CODE_LENGTH = 2048
-Handler = Callable[["AuthCore", AuthRequest, str], Flow[AuthResponse]]
+Handler = Callable[[AuthCore, AuthRequest, str], "AuthResponse | Flow[AuthResponse]"]
+
+
+def handle(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
+    """The response to a request under the base path."""
+    if request.body_too_large or len(request.body) > MAX_BODY_BYTES:
+        response = AuthResponse.json({"error": "Request body too large"}, 413)
+    elif len(request.query_string) > MAX_QUERY_BYTES:
+        response = AuthResponse.json({"error": "Query string too long"}, 414)
+    elif len(request.headers.get("cookie", "")) > MAX_COOKIE_HEADER_BYTES:
+        response = AuthResponse.json({"error": "Cookies too large"}, 431)
+    else:
+        try:
+            response = yield from dispatch(core, request)
+        except Exception:
+            # Fail closed: whatever broke, no session is granted and no traceback
+            # reaches the browser.
+            logger.exception("unexpected error handling %s %s", request.method, request.path)
+            response = core.responses.error_page("Configuration")
+    response.headers.append(("cache-control", "no-store"))
+    response.headers.append(("vary", "Cookie"))
+    return response
 
 
 def dispatch(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
@@ -39,38 +67,39 @@ def dispatch(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
         response = AuthResponse.json({"error": "Method not allowed"}, 405)
         response.headers.append(("allow", ", ".join(sorted(methods))))
         return response
-    return (yield from handler(core, request, argument))
+    result = handler(core, request, argument)
+    if isinstance(result, AuthResponse):
+        return result
+    return (yield from result)
 
 
-def providers(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    body = {
-        provider.id: {
-            "id": provider.id,
-            "name": provider.name,
-            "type": provider.type,
-            "signinUrl": f"{core.auth_url}/signin/{provider.id}",
-            "callbackUrl": f"{core.auth_url}/callback/{provider.id}",
+def providers(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
+    body = {}
+    for provider in core.config.providers.values():
+        described = describe_provider(provider, core.auth_url)
+        body[provider.id] = {
+            "id": described["id"],
+            "name": described["name"],
+            "type": described["type"],
+            "signinUrl": described["signin_url"],
+            "callbackUrl": described["callback_url"],
         }
-        for provider in core.config.providers.values()
-    }
     return AuthResponse.json(body)
-    yield  # pragma: no cover  (every handler is a flow)
 
 
-def csrf_token(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    token, set_cookie = core.csrf_token(request.cookies)
+def csrf_token(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
+    token, set_cookie = core.csrf.token(request.cookies)
     return AuthResponse.json({"csrfToken": token}).set_cookies([set_cookie])
-    yield  # pragma: no cover
 
 
 def session(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    identity = yield from core.identify(request.headers.get("cookie", ""))
+    identity = yield from core.sessions.identify(request.headers.get("cookie", ""))
     return AuthResponse.json(identity.session or {}).set_cookies(identity.set_cookies)
 
 
-def signin_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+def signin_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     query = request.query
-    custom = core.app_page_url(
+    custom = core.responses.app_page_url(
         "signIn",
         callbackUrl=query.get("callbackUrl", ""),
         error=query.get("error", ""),
@@ -78,29 +107,28 @@ def signin_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthRespon
     )
     if custom is not None:
         return AuthResponse.redirect(custom)
-    context, set_cookie = core.signin_context(query, request.cookies)
-    return core.page("signin.html", **context).set_cookies([set_cookie])
-    yield  # pragma: no cover
+    context, set_cookie = signin_context(core, query, request.cookies)
+    return core.responses.page("signin.html", **context).set_cookies([set_cookie])
 
 
 def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
     """POST signin/:provider: CSRF, then the state + PKCE cookie and the IdP redirect."""
-    if not core.csrf_ok(request):
-        return core.redirect(request, f"{core.auth_url}/signin?csrf=true")
+    if not core.csrf.check(request):
+        return core.responses.redirect(request, f"{core.auth_url}/signin?csrf=true")
     provider = core.config.providers.get(provider_id)
     if provider is None:
-        return core.redirect(request, f"{core.auth_url}/signin")
-    callback_url = yield from core.resolve_redirect(core.raw_callback_url(request))
+        return core.responses.redirect(request, f"{core.auth_url}/signin")
+    callback_url = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
     try:
         params = yield from provider.authorization_params(request.query, request.form.get("email"))
     except ProviderError as exc:
         logger.info("sign-in refused: %s", exc)
-        return core.error_redirect(request, exc.code).set_cookies(
-            [core.callback_url_cookie(callback_url)]
+        return core.responses.error_redirect(request, exc.code).set_cookies(
+            [core.callback_urls.cookie(callback_url)]
         )
     except Exception:
         logger.exception("building the authorization URL failed")
-        return core.error_redirect(request, "OAuthSignin")
+        return core.responses.error_redirect(request, "OAuthSignin")
     pending, state_cookie = state.issue(core.keys, provider.id, callback_url)
     url = provider.authorization_url(
         params,
@@ -108,10 +136,10 @@ def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthR
         state=pending.state,
         code_challenge=pending.code_challenge,
     )
-    return core.redirect(request, url).set_cookies(
+    return core.responses.redirect(request, url).set_cookies(
         [
             core.jar.header("state", state_cookie, state.STATE_MAX_AGE),
-            core.callback_url_cookie(callback_url),
+            core.callback_urls.cookie(callback_url),
         ]
     )
 
@@ -122,7 +150,7 @@ def callback(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[Aut
         response = yield from _complete_sign_in(core, request, provider_id)
     except Exception:
         logger.exception("sign-in callback failed")
-        response = core.error_redirect(request, "Callback")
+        response = core.responses.error_redirect(request, "Callback")
     return response.set_cookies([core.jar.clear("state")])
 
 
@@ -134,18 +162,18 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
     )
     if provider is None or pending is None:
         logger.warning("callback refused: state cookie missing, invalid, expired or mismatched")
-        return core.error_redirect(request, "OAuthCallback")
+        return core.responses.error_redirect(request, "OAuthCallback")
     if "error" in params:
         logger.warning(
             "provider returned error=%r error_description=%r",
             params["error"][:200],
             params.get("error_description", "")[:500],
         )
-        return core.error_redirect(request, provider.error_code(params["error"]))
+        return core.responses.error_redirect(request, provider.error_code(params["error"]))
     code = params.get("code", "")
     if not code or len(code) > MAX_CODE_LENGTH:
         logger.warning("callback without a usable code")
-        return core.error_redirect(request, "OAuthCallback")
+        return core.responses.error_redirect(request, "OAuthCallback")
 
     try:
         result = yield from provider.complete(
@@ -155,7 +183,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         )
     except Exception as exc:
         logger.error("token exchange with %s failed: %r", provider.id, exc)
-        return core.error_redirect(request, "Callback")
+        return core.responses.error_redirect(request, "Callback")
 
     sign_in = core.config.callbacks.get("sign_in")
     if sign_in is not None:
@@ -163,12 +191,12 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             allowed = yield from call(sign_in, result.user, result.account, result.profile)
         except Exception:
             logger.exception("sign_in callback raised; access denied")
-            return core.error_redirect(request, "AccessDenied")
+            return core.responses.error_redirect(request, "AccessDenied")
         if isinstance(allowed, str) and allowed:
-            target = yield from core.resolve_redirect(allowed)
-            return core.redirect(request, target)
+            target = yield from core.callback_urls.resolve(allowed)
+            return core.responses.redirect(request, target)
         if allowed is not True:
-            return core.error_redirect(request, "AccessDenied")
+            return core.responses.error_redirect(request, "AccessDenied")
 
     token: Any = core.sessions.token_for(result.user)
     jwt = core.config.callbacks.get("jwt")
@@ -176,67 +204,58 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         token = yield from call(jwt, token, result.user, result.account, result.profile, False)
         if not isinstance(token, dict) or not isinstance(token.get("sub"), str):
             logger.error("jwt callback must return a dict keeping 'sub'; got %r", type(token))
-            return core.error_redirect(request, "Configuration")
+            return core.responses.error_redirect(request, "Configuration")
     try:
-        session_cookies = core.jar.write_chunked(
-            "session_token",
-            core.sessions.encode(token),
-            core.config.session_max_age,
-            request.cookies,
-        )
+        session_cookies = core.sessions.write(token, request.cookies)
     except (SessionTooLarge, TypeError, ValueError) as exc:
         logger.error("cannot store the session: %s", exc)
-        return core.error_redirect(request, "Configuration")
+        return core.responses.error_redirect(request, "Configuration")
 
     yield from _fire(core, "sign_in", {"user": result.user, "account": result.account})
-    target = yield from core.resolve_redirect(pending.callback_url)
-    response = core.redirect(request, target)
+    target = yield from core.callback_urls.resolve(pending.callback_url)
+    response = core.responses.redirect(request, target)
     # A fresh session and a fresh CSRF token: nothing from before the sign-in survives.
     return response.set_cookies([*session_cookies, core.jar.clear("csrf_token")])
 
 
-def signout_page(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    custom = core.app_page_url("signOut")
+def signout_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
+    custom = core.responses.app_page_url("signOut")
     if custom is not None:
         return AuthResponse.redirect(custom)
-    token, set_cookie = core.csrf_token(request.cookies)
-    callback_url = core.raw_callback_url(request)
-    response = core.page(
+    token, set_cookie = core.csrf.token(request.cookies)
+    callback_url = core.callback_urls.requested(request)
+    response = core.responses.page(
         "signout.html",
         csrf_token=token,
         callback_url=callback_url,
         signout_url=f"{core.auth_url}/signout",
     )
     return response.set_cookies([set_cookie])
-    yield  # pragma: no cover
 
 
 def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    if not core.csrf_ok(request):
-        return core.redirect(request, f"{core.auth_url}/signout?csrf=true")
-    cookies = request.cookies
-    raw = core.jar.read("session_token", cookies)
-    decoded = core.sessions.decode(raw) if raw else None
-    target = yield from core.resolve_redirect(core.raw_callback_url(request))
+    if not core.csrf.check(request):
+        return core.responses.redirect(request, f"{core.auth_url}/signout?csrf=true")
+    decoded = core.sessions.read(request.cookies)
+    target = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
     if decoded is not None:
         yield from _fire(core, "sign_out", {"token": decoded.token})
-    response = core.redirect(request, target)
-    return response.set_cookies(core.jar.clear_chunked("session_token", cookies))
+    response = core.responses.redirect(request, target)
+    return response.set_cookies(core.sessions.clear(request.cookies))
 
 
-def error(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+def error(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     code = request.query.get("error", "Default")[:64]
-    custom = core.app_page_url("error", error=code)
+    custom = core.responses.app_page_url("error", error=code)
     if custom is not None:
         return AuthResponse.redirect(custom)
     if code in SIGNIN_ERROR_CODES:
-        target = core.app_page_url("signIn", error=code) or (
+        target = core.responses.app_page_url("signIn", error=code) or (
             f"{core.auth_url}/signin?{urlencode({'error': code})}"
         )
         return AuthResponse.redirect(target)
     status, _heading, _message = error_page_text(code)
-    return core.error_page(code if status != 200 else "Default")
-    yield  # pragma: no cover
+    return core.responses.error_page(code if status != 200 else "Default")
 
 
 def _fire(core: AuthCore, event: str, message: dict[str, Any]) -> Flow[None]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .config import AuthConfig
-from .core import ANONYMOUS, AuthCore
-from .flow import run_async
-from .messages import MAX_BODY_BYTES, AuthRequest
-from .request_state import SESSION_KEY, STATE_KEY, RequestAuth
+from ._config import AuthConfig
+from ._core import AuthCore
+from ._drivers import run_async
+from ._messages import MAX_BODY_BYTES, AuthRequest
+from ._request_state import SESSION_KEY, STATE_KEY, RequestAuth
+from ._routes import handle
+from ._session import ANONYMOUS
 
 __all__ = ["AuthMiddleware"]
 
@@ -69,7 +71,7 @@ class AuthMiddleware:
     ) -> None:
         self.app = app
         self.config = config
-        self.core = AuthCore(self.config)
+        self.core = AuthCore.build(self.config)
         self._client = http_client
 
     @property
@@ -100,8 +102,8 @@ class AuthMiddleware:
 
         cookie_header = _cookie_header(scope)
         identity = ANONYMOUS
-        if cookie_header and self.core.may_have_session(cookie_header):
-            identity = await run_async(self.core.identify(cookie_header), self.http_client)
+        if cookie_header and self.core.sessions.present(cookie_header):
+            identity = await run_async(self.core.sessions.identify(cookie_header), self.http_client)
         state = RequestAuth(self.core, identity, cookie_header)
         scope[STATE_KEY] = state
         scope[SESSION_KEY] = state.session
@@ -141,7 +143,7 @@ class AuthMiddleware:
             body=body,
             body_too_large=too_large,
         )
-        response = await run_async(self.core.handle(request), self.http_client)
+        response = await run_async(handle(self.core, request), self.http_client)
         await send(
             {
                 "type": "http.response.start",

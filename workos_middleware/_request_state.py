@@ -13,9 +13,11 @@ from typing import Any, Final
 
 from starlette.authentication import AuthCredentials, BaseUser
 
-from .core import AuthCore, Identity
-from .messages import parse_cookie_header
-from .user import ANONYMOUS_CREDENTIALS, ANONYMOUS_USER, AUTHENTICATED, AuthUser
+from ._core import AuthCore
+from ._messages import parse_cookie_header
+from ._session import Identity
+from ._signin_page import signin_context
+from ._user import ANONYMOUS_CREDENTIALS, ANONYMOUS_USER, AUTHENTICATED, AuthUser
 
 __all__ = [
     "SESSION_KEY",
@@ -57,13 +59,13 @@ class RequestAuth:
 
     def csrf_token(self) -> str:
         """The CSRF token for a form; a new one's cookie goes out with the response."""
-        token, set_cookie = self.core.csrf_token(parse_cookie_header(self._cookie_header))
+        token, set_cookie = self.core.csrf.token(parse_cookie_header(self._cookie_header))
         self._remember(set_cookie)
         return token
 
     def signin_context(self, query: dict[str, str]) -> dict[str, Any]:
-        context, set_cookie = self.core.signin_context(
-            query, parse_cookie_header(self._cookie_header)
+        context, set_cookie = signin_context(
+            self.core, query, parse_cookie_header(self._cookie_header)
         )
         self._remember(set_cookie)
         return context

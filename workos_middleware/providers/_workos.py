@@ -18,9 +18,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from ..errors import ConfigurationError, ProviderError
-from ..flow import Flow, fetch
-from .base import SignInResult
+from .._effects import Flow, fetch
+from .._errors import ConfigurationError, ProviderError
+from ._base import SignInResult
 
 __all__ = ["AUTHORIZATION_PARAMS", "WorkOSProvider"]
 

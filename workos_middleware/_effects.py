@@ -1,0 +1,51 @@
+"""Outbound I/O and user callbacks as values, so one flow serves both adapters.
+
+A flow is a generator, in the manner of ``httpx.Auth.auth_flow``: it yields a
+:class:`Fetch` when it needs an HTTP response, or a :class:`Call` when it needs a user
+callback's result, and is sent the answer back. An exception the I/O raised is thrown
+into the generator at the ``yield``, so the core handles failures with ordinary
+``try``/``except``. The loops that run flows are in :mod:`._drivers`, used only by the
+adapters. Providers use these effects too: they are public in
+:mod:`workos_middleware.providers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+__all__ = ["Call", "Fetch", "Flow", "call", "fetch"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """Send this request; answer with the ``httpx.Response`` (body read, size-capped)."""
+
+    request: httpx.Request
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call this user callback; answer with its result (awaited under ASGI)."""
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+
+
+Flow = Generator["Fetch | Call", Any, T]
+
+
+def call(function: Callable[..., Any], *args: Any) -> Flow[Any]:
+    """Yield-from helper: ``result = yield from call(fn, a, b)``."""
+    return (yield Call(function, args))
+
+
+def fetch(request: httpx.Request) -> Flow[httpx.Response]:
+    """Yield-from helper: ``response = yield from fetch(request)``."""
+    response: httpx.Response = yield Fetch(request)
+    return response

@@ -1,0 +1,64 @@
+"""The responses the routes send: redirects (302 or the client's JSON form), pages,
+the error page, and links to the app's own pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from ._errors import error_page_text
+from ._messages import AuthRequest, AuthResponse
+from ._pages import PAGE_HEADERS, PageRenderer
+
+__all__ = ["Responses"]
+
+
+class Responses:
+    """Response builders for one configuration."""
+
+    def __init__(
+        self,
+        renderer: PageRenderer,
+        *,
+        base_url: str,
+        auth_url: str,
+        app_pages: Mapping[str, str],
+    ) -> None:
+        self.renderer = renderer
+        self.base_url = base_url
+        self.auth_url = auth_url
+        self.app_pages = dict(app_pages)
+
+    @staticmethod
+    def wants_json(request: AuthRequest) -> bool:
+        return request.form.get("json") == "true" or request.query.get("json") == "true"
+
+    def redirect(self, request: AuthRequest, location: str) -> AuthResponse:
+        """A 302, or ``{"url": ...}`` for the NextAuth client's ``json=true`` requests."""
+        if self.wants_json(request):
+            return AuthResponse.json({"url": location})
+        return AuthResponse.redirect(location)
+
+    def error_redirect(self, request: AuthRequest, code: str) -> AuthResponse:
+        return self.redirect(request, f"{self.auth_url}/error?{urlencode({'error': code})}")
+
+    def page(self, template: str, status: int = 200, **context: Any) -> AuthResponse:
+        response = AuthResponse.html(self.renderer.render(template, **context), status)
+        response.headers.extend(PAGE_HEADERS)
+        return response
+
+    def error_page(self, code: str) -> AuthResponse:
+        status, heading, message = error_page_text(code)
+        return self.page(
+            "error.html", status, heading=heading, message=message, home_url=self.base_url
+        )
+
+    def app_page_url(self, key: str, **params: str) -> str | None:
+        """The URL of ``pages[key]`` with ``params`` added, or ``None`` if not set."""
+        page = self.app_pages.get(key)
+        if page is None:
+            return None
+        query = urlencode({k: v for k, v in params.items() if v})
+        separator = "&" if "?" in page else "?"
+        return self.base_url + page + (separator + query if query else "")
