@@ -13,9 +13,12 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
+from workos_middleware.emulator.defaults import EXAMPLE_ORG_ID
+
 REDIRECT_URI = "http://127.0.0.1:8000/api/auth/callback/workos"
-CLIENT_ID = "client_emulator"
-API_KEY = "sk_test_emulator"
+CLIENT_ID = DEFAULT_CLIENT_ID
+API_KEY = DEFAULT_API_KEY
 
 
 class FakeClock:
@@ -37,7 +40,7 @@ def authorize_params(**overrides: str | None) -> dict[str, str]:
         "client_id": CLIENT_ID,
         "redirect_uri": REDIRECT_URI,
         "response_type": "code",
-        "organization": "org_01HVEXAMP0RG00000000000000",
+        "organization": EXAMPLE_ORG_ID,
         "state": "xyz-state",
     }
     params.update(overrides)

@@ -9,11 +9,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from workos_middleware.emulator import DataError, create_app
-from workos_middleware.emulator.data import dump_data, load_data, parse_data
+from workos_middleware.emulator.datafile import dump_data, load_data, parse_data
 from workos_middleware.emulator.defaults import (
     ACME_ORG_ID,
     ALICE_ID,
     DEFAULT_DATA,
+    DEFAULT_DATA_FILE,
     EXAMPLE_CONNECTION_ID,
     EXAMPLE_ORG_ID,
 )
@@ -44,10 +45,25 @@ def test_the_data_round_trips(client: TestClient) -> None:
     assert dump_data(parse_data(DEFAULT_DATA)) == DEFAULT_DATA
 
 
-def test_the_example_file_holds_the_defaults() -> None:
+def test_the_built_in_data_is_the_packaged_file_in_full() -> None:
+    assert json.loads(DEFAULT_DATA_FILE.read_text()) == DEFAULT_DATA
+    assert dump_data(load_data(None)) == DEFAULT_DATA
+    assert dump_data(load_data(DEFAULT_DATA_FILE)) == DEFAULT_DATA
+
+
+def test_the_example_file_is_a_short_custom_data_set(clock: FakeClock) -> None:
     raw = json.loads(EXAMPLE_FILE.read_text())
-    assert dump_data(load_data(EXAMPLE_FILE)) == DEFAULT_DATA
     assert "$comment" in raw
+    data = dump_data(load_data(EXAMPLE_FILE))
+    [globex] = data["organizations"]
+    assert globex["id"].startswith("org_01")
+    assert [d["state"] for d in globex["domains"]] == ["verified", "pending"]
+    [gina, hank] = globex["connections"][0]["users"]
+    assert (gina["name"], gina["roles"], hank["role"]) == ("Gina Gray", ["admin"], "member")
+    with TestClient(create_app(data=EXAMPLE_FILE, clock=clock), follow_redirects=False) as c:
+        query = sign_in(c, gina["id"], organization=globex["id"])
+        profile = c.post("/sso/token", json=token_fields(query["code"])).json()["profile"]
+        assert profile["email"] == "gina@globex.test"
 
 
 def test_put_data_replaces_everything_and_reset_restores(client: TestClient) -> None:

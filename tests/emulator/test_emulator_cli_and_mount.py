@@ -28,11 +28,11 @@ def test_defaults() -> None:
     assert (args.host, args.port, args.client_id, args.api_key) == (
         "127.0.0.1",
         4100,
-        "client_emulator",
-        "sk_test_emulator",
+        DEFAULT_CLIENT_ID,
+        DEFAULT_API_KEY,
     )
+    assert (DEFAULT_CLIENT_ID, DEFAULT_API_KEY) == ("client_emulator", "sk_test_emulator")
     assert (args.data, args.auto_approve, args.redirect_uri) == (None, False, [])
-    assert (DEFAULT_CLIENT_ID, DEFAULT_API_KEY) == (CLIENT_ID, API_KEY)
 
 
 def test_main_serves_the_configured_app(

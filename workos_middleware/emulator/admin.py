@@ -13,12 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .data import (
-    DataError,
-    dump_connection,
+from .data import DataError, plain
+from .datafile import (
     dump_data,
     dump_organization,
-    dump_user,
     parse_connection,
     parse_data,
     parse_organization,
@@ -26,16 +24,17 @@ from .data import (
 )
 from .faults import FaultError
 from .store import EmulatorState
+from .wire import message_error
 
 PREFIX = "/_emulator"
 
 
 def _bad_request(message: str) -> JSONResponse:
-    return JSONResponse({"message": message}, status_code=400)
+    return message_error(message, 400)
 
 
 def _not_found(message: str) -> JSONResponse:
-    return JSONResponse({"message": message}, status_code=404)
+    return message_error(message, 404)
 
 
 async def _body(request: Request) -> Any:
@@ -109,7 +108,7 @@ class AdminEndpoints:
         except DataError as exc:
             return _bad_request(str(exc))
         data = self.state.update_data(lambda d: d.put_organization(organization, connections))
-        return JSONResponse(dump_organization(organization, data.connections_of(organization_id)))
+        return JSONResponse(dump_organization(organization, data))
 
     async def delete_organization(self, request: Request) -> Response:
         organization_id = request.path_params["organization_id"]
@@ -130,7 +129,7 @@ class AdminEndpoints:
             self.state.update_data(lambda d: d.put_connection(connection))
         except DataError as exc:
             return _bad_request(str(exc))
-        return JSONResponse(dump_connection(connection))
+        return JSONResponse(plain(connection))
 
     async def delete_connection(self, request: Request) -> Response:
         connection_id = request.path_params["connection_id"]
@@ -151,7 +150,7 @@ class AdminEndpoints:
             self.state.update_data(lambda d: d.put_user(connection_id, user))
         except DataError as exc:
             return _bad_request(str(exc))
-        return JSONResponse(dump_user(user))
+        return JSONResponse(plain(user))
 
     async def delete_user(self, request: Request) -> Response:
         connection_id = request.path_params["connection_id"]

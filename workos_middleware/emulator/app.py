@@ -10,17 +10,19 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import PREFIX, AdminEndpoints
 from .authorize import AuthorizeEndpoints
-from .data import load_data
+from .datafile import load_data
+from .faults import Endpoint, with_faults
 from .organizations import OrganizationEndpoints
 from .pages import render
 from .store import EmulatorState
 from .tokens import TokenEndpoints
+from .wire import message_error
 
 DEFAULT_CLIENT_ID = "client_emulator"
 DEFAULT_API_KEY = "sk_test_emulator"
@@ -70,7 +72,7 @@ class RequestLog:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"message": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    return message_error(exc.detail, exc.status_code, headers=exc.headers)
 
 
 def create_app(
@@ -114,16 +116,23 @@ def create_app(
             connections=state.data.connections,
         )
 
+    def faulty(endpoint: str, handler: Endpoint) -> Endpoint:
+        return with_faults(state.take_fault, endpoint, handler)
+
     routes = [
         Route("/", index, methods=["GET"]),
         Route("/sso/authorize", sso.authorize, methods=["GET"]),
         Route("/sso/authorize/complete", sso.complete, methods=["POST"]),
-        Route("/sso/token", tokens.token, methods=["POST"]),
-        Route("/sso/profile", tokens.profile, methods=["GET"]),
-        Route("/organizations", organizations.list_organizations, methods=["GET"]),
+        Route("/sso/token", faulty("token", tokens.token), methods=["POST"]),
+        Route("/sso/profile", faulty("profile", tokens.profile), methods=["GET"]),
+        Route(
+            "/organizations",
+            faulty("organizations", organizations.list_organizations),
+            methods=["GET"],
+        ),
         Route(
             "/organizations/{organization_id}",
-            organizations.get_organization,
+            faulty("organizations", organizations.get_organization),
             methods=["GET"],
         ),
         *admin.routes(),

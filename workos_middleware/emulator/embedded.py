@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .app import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
-from .data import load_data
+from .authorize import Refusal, resolve_selector
+from .datafile import load_data
 
 __all__ = [
     "BANNER",
@@ -50,13 +51,24 @@ def emulator_environ(environ: Mapping[str, str], base_url: str) -> dict[str, str
 
 
 def demo_users(data: Any = None) -> list[str]:
-    """``name <email> (organization)`` of every test user, for banners and logs."""
+    """``name <email> (organization)`` of each test user who can sign in by typing the email.
+
+    That is a user of the one active connection of an organization that has the email's
+    domain verified: the organization a sign-in page finds by the email's domain. Users
+    of connections without an organization (``provider=GoogleOAuth``) are not listed,
+    since an email field cannot reach them.
+    """
     loaded = load_data(data)
-    names = {organization.id: organization.name for organization in loaded.organizations}
     users: list[str] = []
-    for connection in loaded.connections:
-        where = names.get(connection.organization_id or "", connection.connection_type)
-        users.extend(f"{user.display_name} <{user.email}> ({where})" for user in connection.users)
+    for organization in loaded.organizations:
+        found = resolve_selector(loaded, "organization", organization.id)
+        if isinstance(found, Refusal):
+            continue
+        users.extend(
+            f"{user.display_name} <{user.email}> ({organization.name})"
+            for user in found.connection.users
+            if organization.has_domain(user.email_domain, verified_only=True)
+        )
     return users
 
 

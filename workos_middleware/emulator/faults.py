@@ -8,13 +8,16 @@ non-blocking delay before the real one).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .wire import oauth_error
+from .wire import INVALID_GRANT, message_error, oauth_error, unauthorized_profile
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 ENDPOINTS = ("token", "profile", "organizations")
 KINDS = ("latency", "status", "malformed_json", "invalid_grant", "huge_body")
@@ -135,21 +138,33 @@ async def apply_fault(fault: Fault) -> Response | None:
     if fault.kind == "latency":
         return None
     if fault.kind == "invalid_grant":
-        return oauth_error(
-            "invalid_grant", "The code has expired or has already been used.", fault.status
-        )
+        return oauth_error("invalid_grant", INVALID_GRANT, fault.status)
     if fault.kind == "malformed_json":
         body = b'{"token_type": "Bearer", "access_token": "01EMULATED", "profile": {"obj'
         return Response(body, fault.status, headers=headers, media_type="application/json")
     if fault.kind == "huge_body":
         return _huge_response(fault, headers)
-    content = fault.body
-    if content is None:
-        if fault.status == 401 and fault.endpoint == "profile":
-            content = {"error": "Unauthorized"}
-        else:
-            content = {"message": f"Emulated fault: HTTP {fault.status}."}
-    return JSONResponse(content, fault.status, headers=headers)
+    if fault.body is not None:
+        return JSONResponse(fault.body, fault.status, headers=headers)
+    if fault.status == 401 and fault.endpoint == "profile":
+        return unauthorized_profile()
+    return message_error(f"Emulated fault: HTTP {fault.status}.", fault.status, headers=headers)
+
+
+def with_faults(
+    take_fault: Callable[[str], Fault | None], endpoint: str, handler: Endpoint
+) -> Endpoint:
+    """``handler`` answering with the next fault queued for ``endpoint``, if there is one."""
+
+    async def faulty_or_real(request: Request) -> Response:
+        fault = take_fault(endpoint)
+        if fault is not None:
+            faulty = await apply_fault(fault)
+            if faulty is not None:
+                return faulty
+        return await handler(request)
+
+    return faulty_or_real
 
 
 def _huge_response(fault: Fault, headers: dict[str, str] | None) -> StreamingResponse:

@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .data import Organization
-from .faults import apply_fault
 from .forms import bearer_token
 from .store import EmulatorState
 from .wire import list_json, message_error, organization_json
@@ -24,20 +23,15 @@ class OrganizationEndpoints:
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
 
-    async def _precheck(self, request: Request) -> Response | None:
-        """A faulty or 401 response that replaces the real one, if any."""
-        fault = self.state.take_fault("organizations")
-        if fault is not None:
-            faulty = await apply_fault(fault)
-            if faulty is not None:
-                return faulty
+    def _unauthorized(self, request: Request) -> Response | None:
+        """The 401 for a request without the API key as its bearer token, if so."""
         token = bearer_token(request)
         if token is None or not hmac.compare_digest(token, self.state.api_key):
             return message_error("Unauthorized: missing or invalid API key.", 401)
         return None
 
     async def list_organizations(self, request: Request) -> Response:
-        refused = await self._precheck(request)
+        refused = self._unauthorized(request)
         if refused is not None:
             return refused
         q = request.query_params
@@ -66,15 +60,14 @@ class OrganizationEndpoints:
         return JSONResponse(_page(organizations, limit, q.get("before"), q.get("after")))
 
     async def get_organization(self, request: Request) -> Response:
-        refused = await self._precheck(request)
+        refused = self._unauthorized(request)
         if refused is not None:
             return refused
         organization_id = request.path_params["organization_id"]
         organization = self.state.data.organization(organization_id)
         if organization is None:
-            return message_error(
-                f"Organization not found: '{organization_id}'.", 404, code="entity_not_found"
-            )
+            message = f"Organization not found: '{organization_id}'."
+            return message_error(message, 404, code="entity_not_found")
         return JSONResponse(organization_json(organization))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .data import EmulatorData, dump_data, parse_data
+from .data import EmulatorData
 from .faults import Fault, parse_fault
 from .ids import new_ulid
 from .wire import ACCESS_TOKEN_LIFETIME
@@ -78,7 +78,7 @@ class EmulatorState:
         self.extra_redirect_uris = tuple(redirect_uris)
         self.clock = clock
         self._lock = threading.RLock()
-        self._initial = dump_data(data)
+        self._initial = data
         self.data = data
         self._pending: dict[str, PendingSignIn] = {}
         self._codes: dict[str, IssuedCode] = {}
@@ -92,7 +92,7 @@ class EmulatorState:
     def reset(self) -> None:
         """Back to the data the app was created with; forget codes, tokens, faults and the log."""
         with self._lock:
-            self.data = parse_data(self._initial)
+            self.data = self._initial
             self._pending.clear()
             self._codes.clear()
             self._tokens.clear()

@@ -8,13 +8,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import pkce
-from .faults import apply_fault
 from .forms import BodyError, bearer_token, read_fields
 from .store import EmulatorState
-from .wire import oauth_error, token_response_json
+from .wire import INVALID_GRANT, oauth_error, token_response_json, unauthorized_profile
 
 INVALID_CLIENT = "Invalid client ID or secret."
-INVALID_GRANT = "The code has expired or has already been used."
 
 
 class TokenEndpoints:
@@ -24,11 +22,6 @@ class TokenEndpoints:
         self.state = state
 
     async def token(self, request: Request) -> Response:
-        fault = self.state.take_fault("token")
-        if fault is not None:
-            faulty = await apply_fault(fault)
-            if faulty is not None:
-                return faulty
         try:
             fields, _ = await read_fields(request)
         except BodyError as exc:
@@ -75,13 +68,8 @@ class TokenEndpoints:
         return JSONResponse(token_response_json(access_token, issued.profile))
 
     async def profile(self, request: Request) -> Response:
-        fault = self.state.take_fault("profile")
-        if fault is not None:
-            faulty = await apply_fault(fault)
-            if faulty is not None:
-                return faulty
         token = bearer_token(request)
         profile = self.state.profile_for_token(token) if token else None
         if profile is None:
-            return JSONResponse({"error": "Unauthorized"}, status_code=401)
+            return unauthorized_profile()
         return JSONResponse(profile)

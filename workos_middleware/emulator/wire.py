@@ -1,37 +1,33 @@
-"""The JSON that WorkOS sends: profiles, token responses, organizations, lists and errors."""
+"""The JSON that WorkOS sends: profiles, token responses, organizations, lists and errors.
+
+Each object starts from the model's own fields (:func:`~.data.plain`) and adds what only the
+wire has (``object``, ids of the parent, fields WorkOS always sends as ``null``).
+"""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.responses import JSONResponse
 
-from .data import Connection, Organization, User
+from .data import Connection, Organization, User, plain
 
 ACCESS_TOKEN_LIFETIME = 600
 """Seconds an access token lives; WorkOS's ``expires_in``."""
+INVALID_GRANT = "The code has expired or has already been used."
 
 
 def profile_json(user: User, connection: Connection) -> dict[str, Any]:
     """The WorkOS profile object for ``user`` signing in through ``connection``."""
     return {
         "object": "profile",
-        "id": user.id,
+        **plain(user, omit=("role", "roles")),
         "organization_id": connection.organization_id,
         "connection_id": connection.id,
         "connection_type": connection.connection_type,
-        "idp_id": user.idp_id,
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "name": user.name,
         "role": {"slug": user.role} if user.role is not None else None,
         "roles": [{"slug": slug} for slug in user.roles] if user.roles else None,
-        "groups": list(user.groups),
-        "custom_attributes": copy.deepcopy(dict(user.custom_attributes)),
-        "raw_attributes": copy.deepcopy(dict(user.raw_attributes)),
     }
 
 
@@ -47,31 +43,23 @@ def token_response_json(access_token: str, profile: dict[str, Any]) -> dict[str,
 
 def organization_json(organization: Organization) -> dict[str, Any]:
     """The WorkOS organization object, with every field the official SDK's model requires."""
+    stamps = {"created_at": organization.created_at, "updated_at": organization.updated_at}
+    domains = [
+        {
+            "object": "organization_domain",
+            **plain(domain),
+            "organization_id": organization.id,
+            "verification_token": None,
+            "verification_prefix": None,
+            **stamps,
+        }
+        for domain in organization.domains
+    ]
     return {
         "object": "organization",
-        "id": organization.id,
-        "name": organization.name,
-        "allow_profiles_outside_organization": organization.allow_profiles_outside_organization,
-        "domains": [
-            {
-                "object": "organization_domain",
-                "id": d.id,
-                "organization_id": organization.id,
-                "domain": d.domain,
-                "state": d.state,
-                "verification_strategy": d.verification_strategy,
-                "verification_token": None,
-                "verification_prefix": None,
-                "created_at": organization.created_at,
-                "updated_at": organization.updated_at,
-            }
-            for d in organization.domains
-        ],
-        "metadata": dict(organization.metadata),
-        "external_id": organization.external_id,
+        **plain(organization),
+        "domains": domains,
         "stripe_customer_id": None,
-        "created_at": organization.created_at,
-        "updated_at": organization.updated_at,
     }
 
 
@@ -86,10 +74,25 @@ def list_json(
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
-    """The token endpoint's error shape: ``{"error", "error_description"}``."""
+    """The token endpoints' error shape: ``{"error", "error_description"}``."""
     return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
 
-def message_error(message: str, status: int, **extra: Any) -> JSONResponse:
-    """The API's general error shape: ``{"message": ...}`` (404, 422, 401 on API-key routes)."""
-    return JSONResponse({"message": message, **extra}, status_code=status)
+def message_error(
+    message: str,
+    status: int,
+    *,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The API's general error shape: ``{"message"}``, with ``code`` when WorkOS sends one.
+
+    Also the admin API's errors (400, 404) and unknown paths.
+    """
+    body = {"message": message} if code is None else {"message": message, "code": code}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def unauthorized_profile() -> JSONResponse:
+    """``GET /sso/profile``'s own 401 shape, for a missing, unknown or expired access token."""
+    return JSONResponse({"error": "Unauthorized"}, status_code=401)

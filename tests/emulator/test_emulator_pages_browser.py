@@ -1,0 +1,109 @@
+"""The emulator's pages in a real browser (Chromium) at phone width, light and dark.
+
+A screenshot of each is kept in ``artifacts/screenshots/emulator/`` for review. The same
+Chromium and switches as the example tests: ``WORKOS_MIDDLEWARE_CHROMIUM`` names another
+binary, ``WORKOS_MIDDLEWARE_SKIP_BROWSER=1`` skips these tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from workos_middleware.emulator.defaults import EXAMPLE_CONNECTION_ID
+
+from emulator_helpers import REDIRECT_URI, LiveServer, authorize_params, query_of
+
+CHROMIUM = Path(os.environ.get("WORKOS_MIDDLEWARE_CHROMIUM") or "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "emulator"
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("WORKOS_MIDDLEWARE_SKIP_BROWSER") == "1",
+    reason="browser tests skipped: WORKOS_MIDDLEWARE_SKIP_BROWSER=1",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not at {CHROMIUM}: apt-get install chromium", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"], headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def open_page(browser: Browser, url: str, scheme: Any, shot: str) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{shot}-{scheme}.png"), full_page=True)
+        yield page
+    finally:
+        context.close()
+
+
+def assert_fits_the_phone(page: Page) -> None:
+    """Nothing wider than the screen or the card, no email broken into a column of letters."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    outside = page.evaluate(
+        """() => {
+            const card = document.querySelector('main').getBoundingClientRect();
+            return [...document.querySelectorAll('main *')].filter(e => {
+                const box = e.getBoundingClientRect();
+                return box.width > 0 && (box.left < card.left || box.right > card.right);
+            }).map(e => e.outerHTML.slice(0, 80));
+        }"""
+    )
+    assert outside == []
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('.who .muted')].map(e => {
+            const height = e.getBoundingClientRect().height;
+            return Math.round(height / parseFloat(getComputedStyle(e).lineHeight));
+        })"""
+    )
+    assert lines and max(lines) <= 2, lines
+
+
+def background_luminance(page: Page) -> float:
+    rgb = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = (int(part) for part in rgb[rgb.index("(") + 1 : -1].split(",")[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_idp_page_at_phone_width(browser: Browser, live: LiveServer, scheme: str) -> None:
+    # A long email, as real ones are: it must wrap at most once, not letter by letter.
+    long_user = {"email": "maximiliana.featherstonehaugh@example.com", "name": "Maximiliana F."}
+    path = f"/_emulator/connections/{EXAMPLE_CONNECTION_ID}/users/prof_long"
+    httpx.put(live.url + path, json=long_user).raise_for_status()
+    url = f"{live.url}/sso/authorize?{urlencode(authorize_params())}"
+    for page in open_page(browser, url, scheme, "idp-page"):
+        assert_fits_the_phone(page)
+        luminance = background_luminance(page)
+        assert luminance > 0.8 if scheme == "light" else luminance < 0.2
+        # The app is not running: answer for it, and check where the browser was sent.
+        page.route(REDIRECT_URI + "?*", lambda route: route.fulfill(body="the app"))
+        page.get_by_role("button", name="Sign in as Maximiliana F.").click()
+        page.wait_for_url(REDIRECT_URI + "?*")
+        assert "code" in query_of(page.url)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_index_page_at_phone_width(browser: Browser, live: LiveServer, scheme: str) -> None:
+    for page in open_page(browser, f"{live.url}/", scheme, "index-page"):
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -1,0 +1,326 @@
+"""The data-file shape (a JSON file or a dict, see ``docs/emulator.md``): read and written back.
+
+Reading fills in what a file may leave out (derived ids, default roles and states) and names
+the bad field in every error; writing is :func:`~.data.plain` of the model, nested as the
+file nests it, so ``parse_data(dump_data(d)) == d``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from .data import (
+    CONNECTION_STATES,
+    DEFAULT_TIMESTAMP,
+    DOMAIN_STATES,
+    VERIFICATION_STRATEGIES,
+    Connection,
+    DataError,
+    Domain,
+    EmulatorData,
+    Organization,
+    User,
+    plain,
+)
+from .defaults import DEFAULT_DATA
+from .ids import stable_id
+
+
+class _Fields:
+    """One JSON object being read, with the path used in error messages."""
+
+    def __init__(self, raw: object, path: str, allowed: Sequence[str]) -> None:
+        if not isinstance(raw, Mapping):
+            raise DataError(f"{path or 'data'}: expected a JSON object")
+        unknown = [k for k in raw if not str(k).startswith("$") and k not in allowed]
+        if unknown:
+            raise DataError(f"{path or 'data'}: unknown field {unknown[0]!r}")
+        self.raw: Mapping[str, Any] = raw
+        self.path = path
+
+    def where(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def string(self, key: str, default: str | None = None) -> str:
+        value = self.raw.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise DataError(f"{self.where(key)}: expected a non-empty string")
+        return value.strip()
+
+    def timestamp(self, key: str, default: str) -> str:
+        value = self.string(key, default)
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise DataError(f"{self.where(key)}: expected an ISO 8601 timestamp") from None
+        return value
+
+    def optional_string(self, key: str) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise DataError(f"{self.where(key)}: expected a string or null")
+        return value
+
+    def choice(self, key: str, choices: Sequence[str], default: str) -> str:
+        value = self.string(key, default)
+        if value not in choices:
+            raise DataError(f"{self.where(key)}: expected one of {', '.join(choices)}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key, default)
+        if not isinstance(value, bool):
+            raise DataError(f"{self.where(key)}: expected true or false")
+        return value
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        value = self.raw.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise DataError(f"{self.where(key)}: expected a JSON object")
+        return copy.deepcopy(dict(value))
+
+    def items(self, key: str) -> list[Any]:
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise DataError(f"{self.where(key)}: expected a JSON array")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        values = self.items(key)
+        if not all(isinstance(v, str) for v in values):
+            raise DataError(f"{self.where(key)}: expected an array of strings")
+        return tuple(values)
+
+
+def _slug(value: object, where: str) -> str:
+    """A role given as ``"admin"`` or as WorkOS's ``{"slug": "admin"}``."""
+    if isinstance(value, Mapping):
+        value = value.get("slug")
+    if not isinstance(value, str) or not value:
+        raise DataError(f"{where}: expected a role slug or {{'slug': ...}}")
+    return value
+
+
+_USER_FIELDS = (
+    "id",
+    "email",
+    "idp_id",
+    "first_name",
+    "last_name",
+    "name",
+    "role",
+    "roles",
+    "groups",
+    "custom_attributes",
+    "raw_attributes",
+)
+
+
+def parse_user(
+    raw: object, *, connection_id: str, path: str = "", user_id: str | None = None
+) -> User:
+    """Read one user; its id defaults to one derived from the connection and email."""
+    f = _Fields(raw, path, _USER_FIELDS)
+    email = f.string("email")
+    if "@" not in email.strip("@"):
+        raise DataError(f"{f.where('email')}: expected an email address")
+    first_name = f.optional_string("first_name")
+    last_name = f.optional_string("last_name")
+    name = f.optional_string("name")
+    if name is None and (first_name or last_name):
+        name = " ".join(part for part in (first_name, last_name) if part)
+    role_raw = f.raw.get("role", "member")
+    role = None if role_raw is None else _slug(role_raw, f.where("role"))
+    roles_raw = f.items("roles")
+    roles = tuple(_slug(r, f"{f.where('roles')}[{i}]") for i, r in enumerate(roles_raw))
+    if not roles and role is not None:
+        roles = (role,)
+    default_idp_id = hashlib.sha256(f"{connection_id}\x1f{email.lower()}".encode()).hexdigest()
+    return User(
+        id=user_id or f.string("id", stable_id("prof", connection_id, email.lower())),
+        email=email,
+        idp_id=f.string("idp_id", default_idp_id[:20]),
+        first_name=first_name,
+        last_name=last_name,
+        name=name,
+        role=role,
+        roles=roles,
+        groups=f.strings("groups"),
+        custom_attributes=f.mapping("custom_attributes"),
+        raw_attributes=f.mapping("raw_attributes"),
+    )
+
+
+_CONNECTION_FIELDS = ("id", "name", "connection_type", "organization_id", "state", "users")
+
+
+def parse_connection(
+    raw: object,
+    *,
+    path: str = "",
+    connection_id: str | None = None,
+    organization_id: str | None = None,
+    allow_organization_id: bool = True,
+) -> Connection:
+    """Read one connection with its users."""
+    allowed = [k for k in _CONNECTION_FIELDS if allow_organization_id or k != "organization_id"]
+    f = _Fields(raw, path, allowed)
+    connection_type = f.string("connection_type")
+    name = f.string("name", connection_type)
+    if organization_id is None and allow_organization_id:
+        organization_id = f.optional_string("organization_id")
+    cid = connection_id or f.string("id", stable_id("conn", organization_id or "", name))
+    users: list[User] = []
+    for i, user_raw in enumerate(f.items("users")):
+        user = parse_user(user_raw, connection_id=cid, path=f"{f.where('users')}[{i}]")
+        if any(u.id == user.id for u in users):
+            raise DataError(f"{f.where('users')}[{i}].id: duplicate user id {user.id!r}")
+        users.append(user)
+    return Connection(
+        id=cid,
+        name=name,
+        connection_type=connection_type,
+        organization_id=organization_id,
+        state=f.choice("state", CONNECTION_STATES, "active"),
+        users=tuple(users),
+    )
+
+
+_ORGANIZATION_FIELDS = (
+    "id",
+    "name",
+    "domains",
+    "allow_profiles_outside_organization",
+    "external_id",
+    "metadata",
+    "created_at",
+    "updated_at",
+    "connections",
+)
+
+
+def parse_organization(
+    raw: object, *, path: str = "", organization_id: str | None = None
+) -> tuple[Organization, list[Connection] | None]:
+    """Read one organization; the connections are ``None`` when the field is absent."""
+    f = _Fields(raw, path, _ORGANIZATION_FIELDS)
+    name = f.string("name")
+    oid = organization_id or f.string("id", stable_id("org", name))
+    domains: list[Domain] = []
+    for i, domain_raw in enumerate(f.items("domains")):
+        where = f"{f.where('domains')}[{i}]"
+        if isinstance(domain_raw, str):
+            domain_raw = {"domain": domain_raw}
+        d = _Fields(domain_raw, where, ("id", "domain", "state", "verification_strategy"))
+        domain = d.string("domain").lower()
+        domains.append(
+            Domain(
+                id=d.string("id", stable_id("org_domain", oid, domain)),
+                domain=domain,
+                state=d.choice("state", DOMAIN_STATES, "verified"),
+                verification_strategy=d.choice(
+                    "verification_strategy", VERIFICATION_STRATEGIES, "manual"
+                ),
+            )
+        )
+    metadata = f.mapping("metadata")
+    if not all(isinstance(v, str) for v in metadata.values()):
+        raise DataError(f"{f.where('metadata')}: values must be strings")
+    created_at = f.timestamp("created_at", DEFAULT_TIMESTAMP)
+    organization = Organization(
+        id=oid,
+        name=name,
+        domains=tuple(domains),
+        allow_profiles_outside_organization=f.boolean("allow_profiles_outside_organization", False),
+        external_id=f.optional_string("external_id"),
+        metadata=metadata,
+        created_at=created_at,
+        updated_at=f.timestamp("updated_at", created_at),
+    )
+    connections: list[Connection] | None = None
+    if "connections" in f.raw:
+        connections = [
+            parse_connection(
+                c,
+                path=f"{f.where('connections')}[{i}]",
+                organization_id=oid,
+                allow_organization_id=False,
+            )
+            for i, c in enumerate(f.items("connections"))
+        ]
+    return organization, connections
+
+
+def parse_data(raw: object) -> EmulatorData:
+    """Read the whole data-file shape; ids must be unique."""
+    f = _Fields(raw, "", ("organizations", "connections", "redirect_uris"))
+    data = EmulatorData(redirect_uris=f.strings("redirect_uris"))
+    for i, org_raw in enumerate(f.items("organizations")):
+        organization, connections = parse_organization(org_raw, path=f"organizations[{i}]")
+        if data.organization(organization.id):
+            raise DataError(f"organizations[{i}].id: duplicate id {organization.id!r}")
+        for connection in connections or []:
+            if data.connection(connection.id):
+                raise DataError(f"organizations[{i}]: duplicate connection id {connection.id!r}")
+            data = replace(data, connections=(*data.connections, connection))
+        data = data.put_organization(organization)
+    for i, conn_raw in enumerate(f.items("connections")):
+        connection = parse_connection(conn_raw, path=f"connections[{i}]")
+        if data.connection(connection.id):
+            raise DataError(f"connections[{i}].id: duplicate id {connection.id!r}")
+        try:
+            data = data.put_connection(connection)
+        except DataError as exc:
+            raise DataError(f"connections[{i}].{exc}") from None
+    return data
+
+
+def load_data(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> EmulatorData:
+    """The built-in data (``None``), a dict in the data-file shape, or a JSON file's path."""
+    if source is None:
+        return parse_data(DEFAULT_DATA)
+    if isinstance(source, Mapping):
+        return parse_data(source)
+    try:
+        with open(source, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except OSError as exc:
+        raise DataError(f"{os.fspath(source)}: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{os.fspath(source)}: not valid JSON ({exc})") from exc
+    try:
+        return parse_data(raw)
+    except DataError as exc:
+        raise DataError(f"{os.fspath(source)}: {exc}") from exc
+
+
+def _dump_connections(connections: Sequence[Connection]) -> list[dict[str, Any]]:
+    return [plain(c, omit=("organization_id",)) for c in connections]
+
+
+def dump_organization(organization: Organization, data: EmulatorData) -> dict[str, Any]:
+    """One organization of the data file, with its connections."""
+    connections = _dump_connections(data.connections_of(organization.id))
+    return {**plain(organization), "connections": connections}
+
+
+def dump_data(data: EmulatorData) -> dict[str, Any]:
+    """The data-file shape of ``data``; ``parse_data`` reads it back unchanged."""
+    return {
+        "redirect_uris": list(data.redirect_uris),
+        "organizations": [dump_organization(o, data) for o in data.organizations],
+        "connections": _dump_connections([c for c in data.connections if not c.organization_id]),
+    }
