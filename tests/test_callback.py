@@ -141,7 +141,8 @@ def test_no_state_parameter(
 ) -> None:
     client.start_sign_in()
     response = client.callback({"code": "c"})
-    assert_refused(client, response, workos, "OAuthCallback")
+    # A code without state is an IdP-initiated sign-in: refused by default.
+    assert_refused(client, response, workos, "IdPInitiated")
     assert token_route.call_count == 0
 
 

@@ -63,6 +63,7 @@ SIGNIN_ERROR_CODES: Final = frozenset(
         "CredentialsSignin",
         "SessionRequired",
         "NoConnection",
+        "IdPInitiated",
     }
 )
 
@@ -84,6 +85,10 @@ _SIGNIN_MESSAGES: Final = {
     "NoConnection": (
         "Single sign-on is not set up for that email address. "
         "Check the address, or ask your administrator."
+    ),
+    "IdPInitiated": (
+        "Sign-in from your identity provider's dashboard is not enabled for this app. "
+        "Sign in here instead."
     ),
     "Default": "Unable to sign in.",
 }

@@ -8,7 +8,7 @@ I/O (a provider call or a user callback).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +24,7 @@ from ._messages import (
     AuthResponse,
 )
 from ._signin_page import describe_provider, signin_context
+from .providers import Provider
 
 __all__ = ["handle"]
 
@@ -129,13 +130,29 @@ def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthR
     except Exception:
         logger.exception("building the authorization URL failed")
         return core.responses.error_redirect(request, "OAuthSignin")
+    return _redirect_to_provider(core, request, provider, params, callback_url)
+
+
+def _redirect_to_provider(
+    core: AuthCore,
+    request: AuthRequest,
+    provider: Provider,
+    params: dict[str, str],
+    callback_url: str,
+) -> AuthResponse:
+    """A fresh pending sign-in (state, PKCE, nonce) and the redirect to the provider."""
     pending, state_cookie = state.issue(core.keys, provider.id, callback_url)
-    url = provider.authorization_url(
-        params,
-        redirect_uri=f"{core.auth_url}/callback/{provider.id}",
-        state=pending.state,
-        code_challenge=pending.code_challenge,
-    )
+    try:
+        url = provider.authorization_url(
+            params,
+            redirect_uri=f"{core.auth_url}/callback/{provider.id}",
+            state=pending.state,
+            code_challenge=pending.code_challenge,
+            nonce=pending.nonce,
+        )
+    except Exception:
+        logger.exception("building the authorization URL failed")
+        return core.responses.error_redirect(request, "OAuthSignin")
     return core.responses.redirect(request, url).set_cookies(
         [
             core.jar.header("state", state_cookie, state.STATE_MAX_AGE),
@@ -151,12 +168,21 @@ def callback(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[Aut
     except Exception:
         logger.exception("sign-in callback failed")
         response = core.responses.error_redirect(request, "Callback")
-    return response.set_cookies([core.jar.clear("state")])
+    cleared = core.jar.clear("state")
+    state_name = cleared.split("=", 1)[0] + "="
+    if any(
+        name == "set-cookie" and value.startswith(state_name) for name, value in response.headers
+    ):
+        # A restarted (IdP-initiated) sign-in set a fresh state cookie: keep it.
+        return response
+    return response.set_cookies([cleared])
 
 
 def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
     params = {**request.query, **request.form} if request.method == "POST" else request.query
     provider = core.config.providers.get(provider_id)
+    if provider is not None and params.get("code") and not params.get("state"):
+        return (yield from _idp_initiated(core, request, provider, params))
     pending = state.verify(
         core.keys, core.jar.read("state", request.cookies), provider_id, params.get("state")
     )
@@ -180,6 +206,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             code=code,
             redirect_uri=f"{core.auth_url}/callback/{provider.id}",
             code_verifier=pending.code_verifier,
+            nonce=pending.nonce,
         )
     except Exception as exc:
         logger.error("token exchange with %s failed: %r", provider.id, exc)
@@ -216,6 +243,39 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
     response = core.responses.redirect(request, target)
     # A fresh session and a fresh CSRF token: nothing from before the sign-in survives.
     return response.set_cookies([*session_cookies, core.jar.clear("csrf_token")])
+
+
+def _idp_initiated(
+    core: AuthCore, request: AuthRequest, provider: Provider, params: Mapping[str, str]
+) -> Flow[AuthResponse]:
+    """A callback with a code and no state: an IdP-initiated sign-in (or a forgery).
+
+    It never creates a session by itself. By default it is refused; a provider with
+    ``idp_initiated="restart"`` starts a fresh SP-initiated sign-in instead (for WorkOS,
+    with the same connection), so the user ends signed in with state and PKCE applied.
+    """
+    if getattr(provider, "idp_initiated", "refuse") != "restart":
+        logger.warning(
+            "IdP-initiated sign-in to provider %r refused: the callback has a code but no "
+            "state. To accept it by restarting the sign-in from this app, set the "
+            "provider's idp_initiated='restart'",
+            provider.id,
+        )
+        return core.responses.error_redirect(request, "IdPInitiated")
+    code = params.get("code", "")
+    if len(code) > MAX_CODE_LENGTH:
+        return core.responses.error_redirect(request, "OAuthCallback")
+    restart = getattr(provider, "idp_initiated_params", None)
+    try:
+        authorization: dict[str, str] = {}
+        if restart is not None:
+            authorization = yield from restart(code, params)
+    except Exception as exc:
+        logger.warning("IdP-initiated sign-in to %r could not be restarted: %r", provider.id, exc)
+        return core.responses.error_redirect(request, "IdPInitiated")
+    logger.info("IdP-initiated sign-in to %r: restarting it from this app", provider.id)
+    callback_url = yield from core.callback_urls.resolve(core.callback_urls.stored(request.cookies))
+    return _redirect_to_provider(core, request, provider, authorization, callback_url)
 
 
 def signout_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:

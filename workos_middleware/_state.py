@@ -28,6 +28,8 @@ class PendingSignIn:
     code_verifier: str
     provider: str
     callback_url: str
+    # OpenID Connect's nonce: sent in the authorization request, expected in the ID token.
+    nonce: str | None = None
 
     @property
     def code_challenge(self) -> str:
@@ -42,10 +44,17 @@ def issue(keys: KeyRing, provider: str, callback_url: str) -> tuple[PendingSignI
         code_verifier=secrets.token_urlsafe(48),
         provider=provider,
         callback_url=callback_url,
+        nonce=secrets.token_urlsafe(16),
     )
     value = keys.dumps(
         "state",
-        {"s": pending.state, "v": pending.code_verifier, "p": provider, "u": callback_url},
+        {
+            "s": pending.state,
+            "v": pending.code_verifier,
+            "p": provider,
+            "u": callback_url,
+            "n": pending.nonce,
+        },
     )
     return pending, value
 
@@ -71,4 +80,11 @@ def verify(
         return None
     if not hmac.compare_digest(saved_state.encode(), state.encode("utf-8", "replace")):
         return None
-    return PendingSignIn(saved_state, str(verifier), provider, str(callback_url))
+    nonce = data.get("n")
+    return PendingSignIn(
+        saved_state,
+        str(verifier),
+        provider,
+        str(callback_url),
+        nonce if isinstance(nonce, str) else None,
+    )

@@ -1,4 +1,4 @@
-"""Identity providers: what a third party needs to write one, and WorkOS.
+"""Identity providers: what a third party needs to write one; WorkOS, OAuth 2.0, OIDC.
 
 A provider implements :class:`Provider`. Its methods that talk to the network are
 flows: generators that ``yield from fetch(request)`` (an ``httpx.Request``; the
@@ -12,16 +12,25 @@ themselves, so one provider serves both the ASGI and the WSGI adapter.
 from .._effects import Call, Fetch, Flow, call, fetch
 from .._errors import ProviderError
 from ._base import Provider, SignInResult
+from ._jwks import JWKSCache, verify_jwt
+from ._oauth import OAuthProvider, OIDCProvider
+from ._presets import GitHubProvider, GoogleProvider
 from ._workos import WorkOSProvider
 
 __all__ = [
     "Call",
     "Fetch",
     "Flow",
+    "GitHubProvider",
+    "GoogleProvider",
+    "JWKSCache",
+    "OAuthProvider",
+    "OIDCProvider",
     "Provider",
     "ProviderError",
     "SignInResult",
     "WorkOSProvider",
     "call",
     "fetch",
+    "verify_jwt",
 ]

@@ -42,15 +42,26 @@ class Provider(Protocol):
         ...
 
     def authorization_url(
-        self, params: Mapping[str, str], *, redirect_uri: str, state: str, code_challenge: str
+        self,
+        params: Mapping[str, str],
+        *,
+        redirect_uri: str,
+        state: str,
+        code_challenge: str,
+        nonce: str | None = None,
     ) -> str:
-        """The URL the browser is sent to, with the protocol fields set by the core."""
+        """The URL the browser is sent to, with the protocol fields set by the core.
+
+        ``nonce`` is the pending sign-in's OpenID Connect nonce (send it if the provider
+        issues ID tokens; it comes back to :meth:`complete`)."""
         ...
 
     def error_code(self, error: str) -> str:
         """The NextAuth error code for the ``error`` the provider sent to the callback."""
         ...
 
-    def complete(self, *, code: str, redirect_uri: str, code_verifier: str) -> Flow[SignInResult]:
+    def complete(
+        self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str | None = None
+    ) -> Flow[SignInResult]:
         """Exchange ``code`` (once, never retried) and return the signed-in user."""
         ...

@@ -68,7 +68,9 @@ class WorkOSProvider:
 
     ``domains`` maps an email domain to an organization id (``org_...``) or a
     connection id (``conn_...``); ``organization`` / ``connection`` is the default
-    selector when a sign-in names none.
+    selector when a sign-in names none. ``idp_initiated`` decides what a callback
+    without ``state`` (a sign-in started from the IdP's dashboard) does: ``"refuse"``
+    (the default) or ``"restart"`` the sign-in from this app through the same connection.
     """
 
     type = "oauth"
@@ -84,9 +86,13 @@ class WorkOSProvider:
         connection: str | None = None,
         domains: Mapping[str, str] | None = None,
         lookup_organizations: bool = True,
+        idp_initiated: Literal["refuse", "restart"] = "refuse",
         id: str = "workos",
         name: str = "WorkOS",
     ) -> None:
+        if idp_initiated not in ("refuse", "restart"):
+            raise ConfigurationError("idp_initiated must be 'refuse' or 'restart'")
+        self.idp_initiated = idp_initiated
         if not client_id:
             raise ConfigurationError("WorkOS client id is missing: set WORKOS_CLIENT_ID")
         if not client_secret:
@@ -182,7 +188,13 @@ class WorkOSProvider:
         return _CALLBACK_ERRORS.get(error, "OAuthCallback")
 
     def authorization_url(
-        self, params: Mapping[str, str], *, redirect_uri: str, state: str, code_challenge: str
+        self,
+        params: Mapping[str, str],
+        *,
+        redirect_uri: str,
+        state: str,
+        code_challenge: str,
+        nonce: str | None = None,
     ) -> str:
         query = {
             **params,
@@ -195,21 +207,42 @@ class WorkOSProvider:
         }
         return f"{self.base_url}/sso/authorize?{urlencode(query)}"
 
-    def complete(self, *, code: str, redirect_uri: str, code_verifier: str) -> Flow[SignInResult]:
+    def idp_initiated_params(self, code: str, query: Mapping[str, str]) -> Flow[dict[str, str]]:
+        """The connection of an IdP-initiated response, to restart the sign-in with.
+
+        The unsolicited code is exchanged only to learn which connection sent the user;
+        its profile is discarded, and the user signs in again through that connection
+        with this browser's own state and PKCE (WorkOS's recommendation).
+        """
+        data = yield from self._exchange(code, None)
+        profile = data.get("profile")
+        connection = profile.get("connection_id") if isinstance(profile, dict) else None
+        if not isinstance(connection, str) or not connection.startswith("conn_"):
+            raise ProviderError("the IdP-initiated response names no connection")
+        return {"connection": connection}
+
+    def _exchange(self, code: str, code_verifier: str | None) -> Flow[dict[str, Any]]:
+        body = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "grant_type": "authorization_code",
+            "code": code,
+        }
+        if code_verifier is not None:
+            body["code_verifier"] = code_verifier
         request = httpx.Request(
             "POST",
             f"{self.base_url}/sso/token",
-            json={
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "grant_type": "authorization_code",
-                "code": code,
-                "code_verifier": code_verifier,
-            },
+            json=body,
             headers={"accept": "application/json"},
         )
         response = yield from fetch(request)
-        data = _json_object(response, "token")
+        return _json_object(response, "token")
+
+    def complete(
+        self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str | None = None
+    ) -> Flow[SignInResult]:
+        data = yield from self._exchange(code, code_verifier)
         profile = data.get("profile")
         access_token = data.get("access_token")
         if not isinstance(profile, dict):
