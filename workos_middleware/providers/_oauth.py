@@ -366,7 +366,10 @@ class OIDCProvider(OAuthProvider):
         self, query: Mapping[str, str], email: str | None
     ) -> Flow[dict[str, str]]:
         # Discovery happens here, in the sign-in POST's flow, so the URL can be built.
-        yield from self.prepare()
+        try:
+            yield from self.prepare()
+        except ProviderError as exc:
+            raise ProviderError(str(exc), "OAuthSignin") from exc
         return (yield from super().authorization_params(query, email))
 
     @property
