@@ -143,3 +143,31 @@ def test_wsgi_refuses_async_callbacks_at_construction() -> None:
 
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigurationError, ValueError)
+
+
+def test_from_env_adds_github_and_google_when_their_pairs_are_set() -> None:
+    from workos_middleware import GitHubProvider, GoogleProvider
+
+    env = {
+        **ENV,
+        "GITHUB_CLIENT_ID": "gh",
+        "GITHUB_CLIENT_SECRET": "gh-secret",
+        "GOOGLE_CLIENT_ID": "g",
+        "GOOGLE_CLIENT_SECRET": "g-secret",
+    }
+    config = AuthConfig.from_env(env, github={"idp_initiated": "restart"})
+    assert list(config.providers) == ["workos", "github", "google"]
+    github = config.providers["github"]
+    assert isinstance(github, GitHubProvider) and github.idp_initiated == "restart"
+    assert isinstance(config.providers["google"], GoogleProvider)
+
+
+def test_from_env_without_workos_when_another_provider_is_set() -> None:
+    env = {k: v for k, v in ENV.items() if not k.startswith("WORKOS_")}
+    config = AuthConfig.from_env({**env, "GITHUB_CLIENT_ID": "a", "GITHUB_CLIENT_SECRET": "b"})
+    assert list(config.providers) == ["github"]
+
+
+def test_from_env_half_a_pair_is_an_error() -> None:
+    with pytest.raises(ConfigurationError, match="GOOGLE_CLIENT_SECRET"):
+        AuthConfig.from_env({**ENV, "GOOGLE_CLIENT_ID": "g"})

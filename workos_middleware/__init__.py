@@ -20,7 +20,15 @@ from ._request_state import (
 )
 from ._user import AuthUser
 from ._wsgi import WSGIAuthMiddleware
-from .providers import Provider, SignInResult, WorkOSProvider
+from .providers import (
+    GitHubProvider,
+    GoogleProvider,
+    OAuthProvider,
+    OIDCProvider,
+    Provider,
+    SignInResult,
+    WorkOSProvider,
+)
 
 __all__ = [
     "SESSION_KEY",
@@ -30,6 +38,10 @@ __all__ = [
     "AuthUser",
     "ConfigurationError",
     "CookieOptions",
+    "GitHubProvider",
+    "GoogleProvider",
+    "OAuthProvider",
+    "OIDCProvider",
     "Provider",
     "ProviderError",
     "SignInResult",

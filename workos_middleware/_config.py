@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
 from .providers._base import Provider
+from .providers._presets import GitHubProvider, GoogleProvider
 from .providers._workos import DEFAULT_BASE_URL, WorkOSProvider
 
 __all__ = ["PAGE_KEYS", "AuthConfig", "CookieOptions"]
@@ -169,28 +170,41 @@ class AuthConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> AuthConfig:
         """A configuration from ``WORKOS_CLIENT_ID``, ``WORKOS_API_KEY``,
         ``WORKOS_BASE_URL``, ``AUTH_SECRET`` (or ``NEXTAUTH_SECRET``) and ``AUTH_URL``
-        (or ``NEXTAUTH_URL``). Keyword ``options`` are passed on and win over the
-        environment; ``workos={...}`` adds WorkOSProvider options (``domains``, ...)."""
+        (or ``NEXTAUTH_URL``). ``GITHUB_CLIENT_ID``/``GITHUB_CLIENT_SECRET`` and
+        ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET`` add those providers (then WorkOS
+        is optional). Keyword ``options`` are passed on and win over the environment;
+        ``workos={...}``, ``github={...}``, ``google={...}`` add provider options."""
         env = os.environ if environ is None else environ
         workos_options: dict[str, Any] = dict(options.pop("workos", None) or {})
+        github_options: dict[str, Any] = dict(options.pop("github", None) or {})
+        google_options: dict[str, Any] = dict(options.pop("google", None) or {})
         if "providers" not in options:
-            client_id = env.get("WORKOS_CLIENT_ID", "")
-            api_key = env.get("WORKOS_API_KEY", "")
-            missing = [
-                name
-                for name, value in (("WORKOS_CLIENT_ID", client_id), ("WORKOS_API_KEY", api_key))
-                if not value
-            ]
-            if missing:
-                raise ConfigurationError(f"set {' and '.join(missing)} (from the WorkOS dashboard)")
-            options["providers"] = [
-                WorkOSProvider(
-                    client_id=client_id,
-                    client_secret=api_key,
-                    base_url=env.get("WORKOS_BASE_URL") or DEFAULT_BASE_URL,
-                    **workos_options,
+            found: list[Provider] = []
+            workos = _env_pair(env, "WORKOS_CLIENT_ID", "WORKOS_API_KEY", "the WorkOS dashboard")
+            github = _env_pair(env, "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GitHub")
+            google = _env_pair(env, "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "Google Cloud")
+            if workos is not None or (github is None and google is None):
+                if workos is None:
+                    raise ConfigurationError(
+                        "set WORKOS_CLIENT_ID and WORKOS_API_KEY (from the WorkOS dashboard)"
+                    )
+                found.append(
+                    WorkOSProvider(
+                        client_id=workos[0],
+                        client_secret=workos[1],
+                        base_url=env.get("WORKOS_BASE_URL") or DEFAULT_BASE_URL,
+                        **workos_options,
+                    )
                 )
-            ]
+            if github is not None:
+                found.append(
+                    GitHubProvider(client_id=github[0], client_secret=github[1], **github_options)
+                )
+            if google is not None:
+                found.append(
+                    GoogleProvider(client_id=google[0], client_secret=google[1], **google_options)
+                )
+            options["providers"] = found
         if "secret" not in options:
             secret = env.get("AUTH_SECRET") or env.get("NEXTAUTH_SECRET") or ""
             # A comma-separated list rotates secrets: the last one signs.
@@ -203,3 +217,16 @@ class AuthConfig:
                 )
             options["url"] = url
         return cls(**options)
+
+
+def _env_pair(
+    env: Mapping[str, str], id_name: str, secret_name: str, source: str
+) -> tuple[str, str] | None:
+    """Both variables of a client id/secret pair, ``None`` if neither; half is an error."""
+    client_id, secret = env.get(id_name, ""), env.get(secret_name, "")
+    if not client_id and not secret:
+        return None
+    if not client_id or not secret:
+        missing = id_name if not client_id else secret_name
+        raise ConfigurationError(f"set {missing} too (from {source}), or unset both")
+    return client_id, secret
