@@ -58,12 +58,17 @@ def test_asgi_passthrough_streams_and_keeps_the_body() -> None:
 
 
 def test_websocket_and_lifespan_scopes_pass_through() -> None:
+    """Messages pass untouched; a websocket gets a user (here anonymous), lifespan none."""
     scopes: list[str] = []
     sent: list[str] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         scopes.append(scope["type"])
-        assert "user" not in scope
+        if scope["type"] == "websocket":
+            assert scope["user"].is_authenticated is False
+            assert list(scope["auth"].scopes) == []
+        else:
+            assert "user" not in scope
         if scope["type"] == "lifespan":
             await send({"type": "lifespan.shutdown.complete"})
 

@@ -21,6 +21,8 @@ def test_public_names() -> None:
             "OIDCProvider",
             "Provider",
             "ProviderError",
+            "Session",
+            "SessionToken",
             "SignInResult",
             "WSGIAuthMiddleware",
             "WorkOSMiddlewareError",
@@ -47,6 +49,7 @@ def test_what_a_provider_needs_is_public() -> None:
     assert sorted(providers.__all__) == sorted(
         [
             "Call",
+            "ErrorCode",
             "Fetch",
             "Flow",
             "GitHubProvider",
@@ -57,6 +60,7 @@ def test_what_a_provider_needs_is_public() -> None:
             "Provider",
             "ProviderError",
             "SignInResult",
+            "User",
             "WorkOSProvider",
             "call",
             "fetch",

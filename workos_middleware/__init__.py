@@ -18,6 +18,7 @@ from ._request_state import (
     get_signin_context,
     get_user,
 )
+from ._types import Session, SessionToken
 from ._user import AuthUser
 from ._wsgi import WSGIAuthMiddleware
 from .providers import (
@@ -44,6 +45,8 @@ __all__ = [
     "OIDCProvider",
     "Provider",
     "ProviderError",
+    "Session",
+    "SessionToken",
     "SignInResult",
     "WSGIAuthMiddleware",
     "WorkOSMiddlewareError",

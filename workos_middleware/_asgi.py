@@ -2,8 +2,10 @@
 
 It translates scope and messages to the core's values and back, and drives flows with
 one shared, pooled ``httpx.AsyncClient``. Passthrough responses are streamed untouched
-(Set-Cookie headers are only added to ``http.response.start`` when needed); lifespan and
-websocket scopes go straight to the app.
+(Set-Cookie headers are only added to ``http.response.start`` when needed). Websocket
+connections get the same ``scope["user"]``, ``scope["auth"]`` and session as HTTP
+requests (read, never refreshed: a handshake cannot set cookies); lifespan messages go
+straight to the app.
 """
 
 from __future__ import annotations
@@ -93,22 +95,28 @@ class AuthMiddleware:
         if scope["type"] == "lifespan":
             await self.app(scope, receive, self._closing_on_shutdown(send))
             return
-        if scope["type"] != "http":
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        if self.core.is_auth_path(scope["path"]):
+        if kind == "http" and self.core.is_auth_path(scope["path"]):
             await self._handle(scope, receive, send)
             return
 
         cookie_header = _cookie_header(scope)
         identity = ANONYMOUS
         if cookie_header and self.core.sessions.present(cookie_header):
-            identity = await run_async(self.core.sessions.identify(cookie_header), self.http_client)
+            # A websocket handshake cannot set cookies: its session is read, not refreshed.
+            flow = self.core.sessions.identify(cookie_header, refresh=kind == "http")
+            identity = await run_async(flow, self.http_client)
         state = RequestAuth(self.core, identity, cookie_header)
         scope[STATE_KEY] = state
         scope[SESSION_KEY] = state.session
         scope["user"] = state.user
         scope["auth"] = state.credentials
+        if kind == "websocket":
+            await self.app(scope, receive, send)
+            return
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start" and state.set_cookies:

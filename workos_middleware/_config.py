@@ -22,7 +22,13 @@ from .providers._workos import DEFAULT_BASE_URL, WorkOSProvider
 
 __all__ = ["PAGE_KEYS", "AuthConfig", "CookieOptions"]
 
-PAGE_KEYS = frozenset({"signIn", "signOut", "error", "newUser", "verifyRequest"})
+PAGE_KEYS = frozenset({"signIn", "signOut", "error"})
+# NextAuth's other pages need features this middleware does not have (yet): refusing
+# them says so, where accepting them would silently do nothing.
+UNSUPPORTED_PAGES = {
+    "newUser": "there is no first-sign-in event to send new users to it",
+    "verifyRequest": "there is no email (magic link) sign-in whose check-your-inbox page it is",
+}
 CALLBACK_NAMES = frozenset({"sign_in", "redirect", "session", "jwt"})
 EVENT_NAMES = frozenset({"sign_in", "sign_out"})
 # NextAuth's spellings, accepted for people who bring their configuration over.
@@ -80,7 +86,6 @@ class AuthConfig:
         cookies: CookieOptions | None = None,
         templates_dir: str | os.PathLike[str] | None = None,
         http_timeout: float = 10.0,
-        debug: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.providers: dict[str, Provider] = {}
@@ -129,6 +134,11 @@ class AuthConfig:
         self.secure = parts.scheme == "https"
 
         self.pages = dict(pages or {})
+        for key in sorted(set(self.pages) & set(UNSUPPORTED_PAGES)):
+            raise ConfigurationError(
+                f"pages[{key!r}] is not supported: {UNSUPPORTED_PAGES[key]}; remove it "
+                f"(supported: {', '.join(sorted(PAGE_KEYS))})"
+            )
         unknown = set(self.pages) - PAGE_KEYS
         if unknown:
             raise ConfigurationError(
@@ -152,7 +162,6 @@ class AuthConfig:
         if self.templates_dir is not None and not os.path.isdir(self.templates_dir):
             raise ConfigurationError(f"templates_dir {self.templates_dir!r} is not a folder")
         self.http_timeout = http_timeout
-        self.debug = debug
         if not callable(clock):
             raise ConfigurationError("clock must be a function returning the time in seconds")
         # The time source for signing and expiry (tests pass a fake one).

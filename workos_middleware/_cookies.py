@@ -9,14 +9,16 @@ past :data:`MAX_CHUNKS` it is refused loudly rather than dropped by the browser.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, Literal
 
 from ._config import CookieOptions
-from ._errors import SessionTooLarge
+from ._errors import ConfigurationError, SessionTooLarge
 
-__all__ = ["CHUNK_SIZE", "MAX_CHUNKS", "CookieJar"]
+__all__ = ["CHUNK_SIZE", "MAX_CHUNKS", "CookieJar", "CookiePurpose"]
 
-DEFAULT_NAMES: Final = {
+CookiePurpose = Literal["session_token", "csrf_token", "callback_url", "state"]
+
+DEFAULT_NAMES: Final[dict[CookiePurpose, str]] = {
     "session_token": "next-auth.session-token",
     "csrf_token": "next-auth.csrf-token",
     "callback_url": "next-auth.callback-url",
@@ -36,12 +38,10 @@ class CookieJar:
         custom = dict(options.names or {})
         unknown = set(custom) - set(DEFAULT_NAMES)
         if unknown:
-            from ._errors import ConfigurationError
-
             raise ConfigurationError(
                 f"unknown cookie purpose(s) {sorted(unknown)}: use {sorted(DEFAULT_NAMES)}"
             )
-        self.names: dict[str, str] = {}
+        self.names: dict[CookiePurpose, str] = {}
         for purpose, name in DEFAULT_NAMES.items():
             if purpose in custom:
                 self.names[purpose] = custom[purpose]
@@ -52,14 +52,14 @@ class CookieJar:
             else:
                 self.names[purpose] = "__Secure-" + name
 
-    def header(self, purpose: str, value: str, max_age: int | None = None) -> str:
+    def header(self, purpose: CookiePurpose, value: str, max_age: int | None = None) -> str:
         """A Set-Cookie value; ``max_age=None`` makes a browser-session cookie."""
         return self._render(self.names[purpose], value, max_age, purpose)
 
-    def clear(self, purpose: str) -> str:
+    def clear(self, purpose: CookiePurpose) -> str:
         return self._render(self.names[purpose], "", 0, purpose)
 
-    def read(self, purpose: str, cookies: Mapping[str, str]) -> str | None:
+    def read(self, purpose: CookiePurpose, cookies: Mapping[str, str]) -> str | None:
         """The cookie's value, joining chunks when the value was chunked."""
         name = self.names[purpose]
         if name in cookies:
@@ -72,12 +72,12 @@ class CookieJar:
             chunks.append(chunk)
         return "".join(chunks) or None
 
-    def present(self, purpose: str, cookie_header: str) -> bool:
+    def present(self, purpose: CookiePurpose, cookie_header: str) -> bool:
         """A cheap test, with no parsing, for whether the header may hold the cookie."""
         return self.names[purpose] in cookie_header
 
     def write_chunked(
-        self, purpose: str, value: str, max_age: int, cookies: Mapping[str, str]
+        self, purpose: CookiePurpose, value: str, max_age: int, cookies: Mapping[str, str]
     ) -> list[str]:
         """Set-Cookie values storing ``value``, and clearing stale chunks or plain copies."""
         name = self.names[purpose]
@@ -103,7 +103,7 @@ class CookieJar:
         )
         return headers
 
-    def clear_chunked(self, purpose: str, cookies: Mapping[str, str]) -> list[str]:
+    def clear_chunked(self, purpose: CookiePurpose, cookies: Mapping[str, str]) -> list[str]:
         """Set-Cookie values removing the cookie and every chunk of it the browser sent."""
         name = self.names[purpose]
         present = self._all_names(name, cookies) or [name]
@@ -116,7 +116,7 @@ class CookieJar:
             n for n in cookies if n == name or (n.startswith(prefix) and n[len(prefix) :].isdigit())
         ]
 
-    def _render(self, name: str, value: str, max_age: int | None, purpose: str) -> str:
+    def _render(self, name: str, value: str, max_age: int | None, purpose: CookiePurpose) -> str:
         parts = [f"{name}={value}", "Path=/"]
         if max_age is not None:
             parts.append(f"Max-Age={max_age}")

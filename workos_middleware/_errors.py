@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
+
+from ._types import ErrorCode
 
 __all__ = [
     "SIGNIN_ERROR_CODES",
     "ConfigurationError",
-    "ErrorCode",
     "ProviderError",
     "SessionTooLarge",
     "WorkOSMiddlewareError",
@@ -30,7 +31,7 @@ class ProviderError(WorkOSMiddlewareError):
     ``code`` is the NextAuth error code the sign-in ends with.
     """
 
-    def __init__(self, message: str, code: str = "Callback") -> None:
+    def __init__(self, message: str, code: ErrorCode = "Callback") -> None:
         super().__init__(message)
         self.code = code
 
@@ -39,18 +40,8 @@ class SessionTooLarge(WorkOSMiddlewareError):
     """The session would need more cookie chunks than a browser reliably keeps."""
 
 
-ErrorCode = Literal[
-    "Configuration",
-    "AccessDenied",
-    "Verification",
-    "OAuthSignin",
-    "OAuthCallback",
-    "Callback",
-    "Default",
-]
-
 # Codes that NextAuth shows on the sign-in page rather than on the error page.
-SIGNIN_ERROR_CODES: Final = frozenset(
+SIGNIN_ERROR_CODES: Final[frozenset[ErrorCode]] = frozenset(
     {
         "Signin",
         "OAuthSignin",
@@ -68,7 +59,7 @@ SIGNIN_ERROR_CODES: Final = frozenset(
 )
 
 _DIFFERENT_ACCOUNT = "Try signing in with a different account."
-_SIGNIN_MESSAGES: Final = {
+_SIGNIN_MESSAGES: Final[dict[str, str]] = {
     "Signin": _DIFFERENT_ACCOUNT,
     "OAuthSignin": _DIFFERENT_ACCOUNT,
     "OAuthCallback": _DIFFERENT_ACCOUNT,

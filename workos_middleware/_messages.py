@@ -107,10 +107,6 @@ class AuthResponse:
         return cls(status, [("content-type", "text/html; charset=utf-8")], text.encode())
 
     @classmethod
-    def text(cls, text: str, status: int) -> AuthResponse:
-        return cls(status, [("content-type", "text/plain; charset=utf-8")], text.encode())
-
-    @classmethod
     def redirect(cls, location: str) -> AuthResponse:
         return cls(302, [("location", location)])
 

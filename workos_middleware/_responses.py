@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from ._errors import error_page_text
 from ._messages import AuthRequest, AuthResponse
 from ._pages import PAGE_HEADERS, PageRenderer
+from ._types import ErrorCode
 
 __all__ = ["Responses"]
 
@@ -40,7 +41,7 @@ class Responses:
             return AuthResponse.json({"url": location})
         return AuthResponse.redirect(location)
 
-    def error_redirect(self, request: AuthRequest, code: str) -> AuthResponse:
+    def error_redirect(self, request: AuthRequest, code: ErrorCode) -> AuthResponse:
         return self.redirect(request, f"{self.auth_url}/error?{urlencode({'error': code})}")
 
     def page(self, template: str, status: int = 200, **context: Any) -> AuthResponse:

@@ -13,16 +13,16 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ._cookies import CookieJar
 from ._effects import Flow, call
 from ._messages import parse_cookie_header
 from ._signing import KeyRing
+from ._types import PROFILE_FIELDS, Session, SessionToken, SessionUser, User
 
 __all__ = [
     "ANONYMOUS",
-    "SESSION_USER_FIELDS",
     "DecodedSession",
     "Identity",
     "SessionCodec",
@@ -33,18 +33,6 @@ logger = logging.getLogger("workos_middleware")
 
 MAX_SESSION_COOKIE = 64 * 1024
 
-# The user fields kept in the session token.
-SESSION_USER_FIELDS = (
-    "name",
-    "email",
-    "image",
-    "organization_id",
-    "connection_id",
-    "connection_type",
-    "roles",
-    "groups",
-)
-
 
 def iso_utc(timestamp: float) -> str:
     """``2026-01-31T12:00:00.000Z``: the form JavaScript's ``toISOString`` gives."""
@@ -54,7 +42,7 @@ def iso_utc(timestamp: float) -> str:
 
 @dataclass(frozen=True)
 class DecodedSession:
-    token: dict[str, Any]
+    token: SessionToken
     issued_at: float
     expires_at: float
 
@@ -65,7 +53,7 @@ class Identity:
     the token behind it, and cookies the response must set (refresh or clear)."""
 
     session: dict[str, Any] | None
-    token: dict[str, Any] | None
+    token: SessionToken | None
     set_cookies: tuple[str, ...] = ()
 
 
@@ -93,16 +81,16 @@ class SessionCodec:
 
     # -- the format ---------------------------------------------------------------------
 
-    def token_for(self, user: Mapping[str, Any]) -> dict[str, Any]:
+    def token_for(self, user: User) -> SessionToken:
         """The initial token of a freshly signed-in user (NextAuth's JWT claims)."""
-        token: dict[str, Any] = {"sub": user["id"]}
-        token.update((field, user.get(field)) for field in SESSION_USER_FIELDS)
-        return token
+        fields: Mapping[str, object] = user
+        token = {"sub": user["id"], **{name: fields.get(name) for name in PROFILE_FIELDS}}
+        return cast(SessionToken, token)
 
-    def encode(self, token: Mapping[str, Any]) -> str:
+    def encode(self, token: SessionToken) -> str:
         return self.keys.dumps("session", token)
 
-    def issue(self, token: Mapping[str, Any]) -> tuple[str, float]:
+    def issue(self, token: SessionToken) -> tuple[str, float]:
         """The signed cookie value of ``token`` and when it expires."""
         # itsdangerous timestamps are whole seconds: the expiry a later decode computes.
         return self.encode(token), int(self.clock()) + self.max_age
@@ -117,14 +105,18 @@ class SessionCodec:
         token, issued_at = loaded
         if not isinstance(token, dict) or not isinstance(token.get("sub"), str):
             return None
-        return DecodedSession(token, issued_at, issued_at + self.max_age)
+        return DecodedSession(cast(SessionToken, token), issued_at, issued_at + self.max_age)
 
     def needs_refresh(self, session: DecodedSession) -> bool:
         return self.clock() - session.issued_at >= self.update_age
 
-    def public_session(self, token: Mapping[str, Any], expires_at: float) -> dict[str, Any]:
+    def public_session(self, token: SessionToken, expires_at: float) -> Session:
         """What ``GET /session`` returns before the ``session`` callback adds to it."""
-        user = {key: token.get(key) for key in ("name", "email", "image")}
+        user: SessionUser = {
+            "name": token.get("name"),
+            "email": token.get("email"),
+            "image": token.get("image"),
+        }
         return {"user": user, "expires": iso_utc(expires_at)}
 
     # -- the cookie ---------------------------------------------------------------------
@@ -137,7 +129,7 @@ class SessionCodec:
         raw = self.jar.read("session_token", cookies)
         return self.decode(raw) if raw else None
 
-    def write(self, token: Mapping[str, Any], cookies: Mapping[str, str]) -> list[str]:
+    def write(self, token: SessionToken, cookies: Mapping[str, str]) -> list[str]:
         """Set-Cookie values storing ``token``; raises ``SessionTooLarge`` past the limit."""
         return self.jar.write_chunked("session_token", self.encode(token), self.max_age, cookies)
 
@@ -169,13 +161,11 @@ class SessionCodec:
             return Identity(None, None, set_cookies)
         return Identity(session, decoded.token, set_cookies)
 
-    def session_value(
-        self, token: dict[str, Any], expires_at: float
-    ) -> Flow[dict[str, Any] | None]:
+    def session_value(self, token: SessionToken, expires_at: float) -> Flow[dict[str, Any] | None]:
         """The public session, through the ``session`` callback; ``None`` if it fails."""
         session = self.public_session(token, expires_at)
         if self.callback is None:
-            return session
+            return cast("dict[str, Any]", session)
         try:
             result = yield from call(self.callback, session, token)
         except Exception:

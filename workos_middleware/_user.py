@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.authentication import AuthCredentials, BaseUser, UnauthenticatedUser
+
+from ._types import SessionToken
 
 __all__ = ["ANONYMOUS_CREDENTIALS", "ANONYMOUS_USER", "AUTHENTICATED", "AuthUser"]
 
@@ -12,7 +12,7 @@ __all__ = ["ANONYMOUS_CREDENTIALS", "ANONYMOUS_USER", "AUTHENTICATED", "AuthUser
 class AuthUser(BaseUser):
     """A signed-in user; the session token's fields are attributes (``user.email``)."""
 
-    def __init__(self, token: dict[str, Any]) -> None:
+    def __init__(self, token: SessionToken) -> None:
         self.token = token
         self.id: str = token["sub"]
         self.name: str | None = token.get("name")

@@ -5,12 +5,13 @@ flows: generators that ``yield from fetch(request)`` (an ``httpx.Request``; the
 adapter sends it with its shared client and answers with the ``httpx.Response``) and
 ``yield from call(function, *args)`` for a user function. They never do I/O
 themselves, so one provider serves both the ASGI and the WSGI adapter.
-:meth:`Provider.complete` returns a :class:`SignInResult`; refusals raise
-:class:`ProviderError` with the NextAuth error code to show.
+:meth:`Provider.complete` returns a :class:`SignInResult` whose ``user`` is a
+:class:`User`; refusals raise :class:`ProviderError` with the :data:`ErrorCode` to show.
 """
 
 from .._effects import Call, Fetch, Flow, call, fetch
 from .._errors import ProviderError
+from .._types import ErrorCode, User
 from ._base import Provider, SignInResult
 from ._jwks import JWKSCache, verify_jwt
 from ._oauth import OAuthProvider, OIDCProvider
@@ -19,6 +20,7 @@ from ._workos import WorkOSProvider
 
 __all__ = [
     "Call",
+    "ErrorCode",
     "Fetch",
     "Flow",
     "GitHubProvider",
@@ -29,6 +31,7 @@ __all__ = [
     "Provider",
     "ProviderError",
     "SignInResult",
+    "User",
     "WorkOSProvider",
     "call",
     "fetch",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from .._effects import Flow
+from .._types import ErrorCode, User
 
 __all__ = ["Provider", "SignInResult"]
 
@@ -15,7 +16,7 @@ __all__ = ["Provider", "SignInResult"]
 class SignInResult:
     """What a completed provider callback yields, in NextAuth's three shapes."""
 
-    user: dict[str, Any]
+    user: User
     account: dict[str, Any]
     profile: dict[str, Any] = field(default_factory=dict)
 
@@ -56,7 +57,7 @@ class Provider(Protocol):
         issues ID tokens; it comes back to :meth:`complete`)."""
         ...
 
-    def error_code(self, error: str) -> str:
+    def error_code(self, error: str) -> ErrorCode:
         """The NextAuth error code for the ``error`` the provider sent to the callback."""
         ...
 

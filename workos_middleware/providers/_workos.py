@@ -20,6 +20,7 @@ import httpx
 
 from .._effects import Flow, fetch
 from .._errors import ConfigurationError, ProviderError
+from .._types import ErrorCode, User
 from ._base import SignInResult
 
 __all__ = ["AUTHORIZATION_PARAMS", "WorkOSProvider"]
@@ -44,7 +45,7 @@ SELECTORS = ("organization", "connection", "provider", "domain")
 _VERIFIED = ("verified", "legacy_verified")
 # WorkOS errors that mean "no usable connection for this sign-in": a clear message on
 # the sign-in page rather than NextAuth's generic one.
-_CALLBACK_ERRORS = {
+_CALLBACK_ERRORS: dict[str, ErrorCode] = {
     "organization_invalid": "NoConnection",
     "connection_invalid": "NoConnection",
     "invalid_connection_selector": "NoConnection",
@@ -183,7 +184,7 @@ class WorkOSProvider:
                     return organization_id
         return None
 
-    def error_code(self, error: str) -> str:
+    def error_code(self, error: str) -> ErrorCode:
         """The NextAuth error code for an ``error=`` WorkOS sent back to the callback."""
         return _CALLBACK_ERRORS.get(error, "OAuthCallback")
 
@@ -300,7 +301,7 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def profile_to_user(profile: Mapping[str, Any]) -> dict[str, Any]:
+def profile_to_user(profile: Mapping[str, Any]) -> User:
     """The session user of a WorkOS profile; raises ProviderError if it is unusable."""
     profile_id = profile.get("id")
     email = profile.get("email")

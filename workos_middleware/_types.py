@@ -1,0 +1,82 @@
+"""The shapes of the values the middleware passes around, defined once.
+
+A provider turns its profile into a :class:`User`; the session keeps a
+:class:`SessionToken` (the user's fields under ``sub`` instead of ``id``, plus what a
+``jwt`` callback adds); ``GET /session`` answers a :class:`Session`. The field list of
+the user lives here only: :data:`PROFILE_FIELDS` is read off :class:`ProfileFields`.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, TypedDict
+
+__all__ = [
+    "PROFILE_FIELDS",
+    "ErrorCode",
+    "ProfileFields",
+    "Session",
+    "SessionToken",
+    "SessionUser",
+    "User",
+]
+
+
+class ProfileFields(TypedDict, total=False):
+    """What the session keeps about a user (each may be missing from an older token)."""
+
+    name: str | None
+    email: str | None
+    image: str | None
+    organization_id: str | None
+    connection_id: str | None
+    connection_type: str | None
+    roles: list[str]
+    groups: list[str]
+
+
+class User(ProfileFields):
+    """The signed-in user a provider returns (NextAuth's ``user``)."""
+
+    id: str
+
+
+class SessionToken(ProfileFields):
+    """The session cookie's content (NextAuth's JWT); ``sub`` is the user's id."""
+
+    sub: str
+
+
+class SessionUser(TypedDict):
+    name: str | None
+    email: str | None
+    image: str | None
+
+
+class Session(TypedDict):
+    """What ``GET /api/auth/session`` returns before the ``session`` callback."""
+
+    user: SessionUser
+    expires: str
+
+
+PROFILE_FIELDS: Final[tuple[str, ...]] = tuple(ProfileFields.__annotations__)
+
+ErrorCode = Literal[
+    "Configuration",
+    "AccessDenied",
+    "Verification",
+    "Default",
+    "Signin",
+    "OAuthSignin",
+    "OAuthCallback",
+    "OAuthCreateAccount",
+    "EmailCreateAccount",
+    "Callback",
+    "OAuthAccountNotLinked",
+    "EmailSignin",
+    "CredentialsSignin",
+    "SessionRequired",
+    "NoConnection",
+]
+"""NextAuth's error codes (the ``error=`` of the error and sign-in pages), and
+``NoConnection``: no WorkOS connection for the sign-in."""
