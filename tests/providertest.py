@@ -17,7 +17,7 @@ import respx
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from authtest import APP_URL, Client
+from support import APP_URL, Client
 
 ISSUER = "https://idp.test"
 OIDC_CLIENT_ID = "oidc-client"

@@ -10,7 +10,7 @@ import respx
 
 from workos_middleware import AuthMiddleware, WSGIAuthMiddleware
 
-from authtest import Client, make_config, session_cookie, session_token
+from support import Client, make_config, session_cookie, session_token
 
 
 def test_passthrough_body_reaches_the_app_unread() -> None:

@@ -14,7 +14,7 @@ from workos_middleware import (
     WSGIAuthMiddleware,
 )
 
-from authtest import SECRET, make_config, make_provider, wsgi_app
+from support import SECRET, make_config, make_provider, wsgi_app
 
 ENV = {
     "WORKOS_CLIENT_ID": "client_1",

@@ -11,7 +11,7 @@ import respx
 
 from workos_middleware import Provider
 
-from authtest import APP_URL, Client
+from support import APP_URL, Client
 from providertest import begin, finish, session_user
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples" / "custom_provider"))

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -23,38 +23,23 @@ import respx
 
 from workos_middleware import ConfigurationError
 
+from support import (
+    API_KEY,
+    APP_URL,
+    CLIENT_ID,
+    TOKEN_RESPONSE,
+    WORKOS_URL,
+    organizations,
+    query_of,
+)
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-APP_URL = "http://app.test"
-WORKOS_URL = "https://api.workos.test"
 ENV = {
-    "WORKOS_CLIENT_ID": "client_test",
-    "WORKOS_API_KEY": "sk_test",
+    "WORKOS_CLIENT_ID": CLIENT_ID,
+    "WORKOS_API_KEY": API_KEY,
     "WORKOS_BASE_URL": WORKOS_URL,
     "AUTH_SECRET": "examples-secret-0123456789abcdef",
     "AUTH_URL": APP_URL,
-}
-TOKEN_RESPONSE: dict[str, Any] = {
-    "token_type": "Bearer",
-    "access_token": "tok",
-    "expires_in": 600,
-    "profile": {
-        "object": "profile",
-        "id": "prof_1",
-        "organization_id": "org_1",
-        "connection_id": "conn_1",
-        "connection_type": "OktaSAML",
-        "idp_id": "x",
-        "email": "alice@example.com",
-        "first_name": "Alice",
-        "last_name": "Anderson",
-        "name": "Alice Anderson",
-        "role": {"slug": "member"},
-        "roles": [{"slug": "member"}],
-        "groups": [],
-        "custom_attributes": {},
-        "raw_attributes": {},
-    },
-    "oauth_tokens": None,
 }
 
 
@@ -146,23 +131,10 @@ def authorize_params(response: httpx.Response) -> dict[str, str]:
     assert response.status_code == 302, response.text
     location = response.headers["location"]
     assert location.startswith(f"{WORKOS_URL}/sso/authorize?")
-    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+    return query_of(location)
 
 
-ORGANIZATIONS = {
-    "object": "list",
-    "data": [
-        {
-            "object": "organization",
-            "id": "org_example",
-            "name": "Example",
-            "domains": [
-                {"object": "organization_domain", "domain": "example.com", "state": "verified"}
-            ],
-        }
-    ],
-    "list_metadata": {"before": None, "after": None},
-}
+ORGANIZATIONS = organizations(("org_example", "example.com", "verified"))
 
 
 def assert_token_request(token_route: respx.Route, params: dict[str, str]) -> None:
@@ -170,8 +142,8 @@ def assert_token_request(token_route: respx.Route, params: dict[str, str]) -> No
     assert token_route.call_count == 1
     body = json.loads(token_route.calls.last.request.content)
     assert body["code"] == "c"
-    assert body["client_id"] == "client_test"
-    assert body["client_secret"] == "sk_test"
+    assert body["client_id"] == CLIENT_ID
+    assert body["client_secret"] == API_KEY
     verifier = body["code_verifier"]
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == params["code_challenge"]
@@ -190,7 +162,7 @@ def assert_authorize_params(params: dict[str, str]) -> None:
     # No domain map in the examples: the organization comes from WorkOS's lookup.
     assert params["organization"] == "org_example"
     assert "domain" not in params
-    assert params["client_id"] == "client_test"
+    assert params["client_id"] == CLIENT_ID
     assert params["redirect_uri"] == f"{APP_URL}/api/auth/callback/workos"
     assert params["code_challenge_method"] == "S256"
     assert params["state"]
@@ -253,7 +225,7 @@ async def test_starlette_sign_in_and_out(starlette_app: Any) -> None:
             assert response.status_code == 302, response.text
             assert response.headers["location"] == f"{APP_URL}/"
             assert_token_request(token, params)
-            assert lookup.calls.last.request.headers["authorization"] == "Bearer sk_test"
+            assert lookup.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
 
             signout = assert_signed_in_home(await client.get("/"))
             response = await client.post("/api/auth/signout", data=sign_out_data(signout))
@@ -347,7 +319,7 @@ def test_flask_sign_in_and_out(flask_app: Any) -> None:
         assert response.status_code == 302, response.text
         assert response.headers["location"] == f"{APP_URL}/"
         assert_token_request(token, params)
-        assert lookup.calls.last.request.headers["authorization"] == "Bearer sk_test"
+        assert lookup.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
 
         signout = assert_signed_in_home(client.get("/"))
         response = client.post("/api/auth/signout", data=sign_out_data(signout))

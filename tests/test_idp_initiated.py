@@ -14,7 +14,7 @@ import respx
 
 from workos_middleware.providers import GitHubProvider
 
-from authtest import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client, make_provider
+from support import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client, make_provider
 from providertest import query_of, session_user
 
 REFUSED = f"{APP_URL}/api/auth/error?error=IdPInitiated"

@@ -8,11 +8,11 @@ and ``signOut({callbackUrl})`` POST a form-encoded body with ``csrfToken``,
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import respx
 
-from authtest import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client
+from support import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client, query_of
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -30,7 +30,7 @@ def test_signin_signout_round_trip_as_the_js_client(
     assert response.status_code == 200
     url = response.json()["url"]
     assert url.startswith(f"{WORKOS_URL}/sso/authorize?")
-    params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    params = query_of(url)
     assert params["domain"] == "example.com"
 
     workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)

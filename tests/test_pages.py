@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from authtest import APP_URL, Client, set_cookie_headers
+from support import APP_URL, Client, set_cookie_headers
 
 
 def hidden(html: str, name: str) -> str:

@@ -14,7 +14,7 @@ import respx
 from workos_middleware import ConfigurationError
 from workos_middleware.providers import OIDCProvider
 
-from authtest import APP_URL, Client
+from support import APP_URL, Client
 from providertest import (
     ERROR_CALLBACK,
     ISSUER,

@@ -11,7 +11,7 @@ import respx
 
 from workos_middleware.providers import GitHubProvider, GoogleProvider
 
-from authtest import APP_URL, Client, make_provider
+from support import APP_URL, Client, make_provider
 from providertest import (
     ERROR_CALLBACK,
     KEY,

@@ -11,7 +11,7 @@ import respx
 
 from workos_middleware._redirects import default_redirect
 
-from authtest import APP_URL, Client
+from support import APP_URL, Client
 
 CORPUS = Path(__file__).parent / "data" / "openredirects-oauth2-proxy.txt"
 APP_HOST = "www.whitelisteddomain.tld"
@@ -42,7 +42,7 @@ def test_every_corpus_payload_stays_on_origin_through_http(
     make_client: Callable[..., Client], workos: respx.MockRouter
 ) -> None:
     """Each payload as the sign-in's callbackUrl, through the whole flow (both adapters)."""
-    from authtest import TOKEN_RESPONSE
+    from support import TOKEN_RESPONSE
 
     client = make_client(url=ORIGIN)
     workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
@@ -109,7 +109,7 @@ def test_callback_url_cookie_is_revalidated(
 ) -> None:
     """A callback-url cookie signed by us but holding a foreign URL (say, from a
     redirect callback that was more permissive earlier) is validated again."""
-    from authtest import sign
+    from support import sign
 
     client = make_client()
     client.set_cookie("next-auth.callback-url", sign("callback_url", "https://evil.test/"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from authtest import APP_URL, Client, set_cookie_headers
+from support import APP_URL, Client, set_cookie_headers
 
 
 def test_providers_lists_workos_with_absolute_urls(client: Client) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import respx
 
-from authtest import (
+from support import (
     APP_URL,
+    SESSION_COOKIE,
     TOKEN_RESPONSE,
     Client,
     FakeClock,
@@ -20,7 +21,7 @@ from authtest import (
     sign,
 )
 
-SESSION = "next-auth.session-token"
+SESSION = SESSION_COOKIE
 
 
 def test_valid_session_cookie_is_accepted(client: Client) -> None:

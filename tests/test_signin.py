@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import respx
 
-from authtest import (
+from support import (
     API_KEY,
     APP_URL,
     CLIENT_ID,
@@ -19,12 +18,13 @@ from authtest import (
     Client,
     make_provider,
     organizations,
+    query_lists,
     set_cookie_headers,
 )
 
 
 def location_params(location: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(location).query)
+    return query_lists(location)
 
 
 def test_email_in_domain_map_selects_the_organization(client: Client) -> None:
@@ -126,7 +126,7 @@ def test_mapped_domains_need_no_lookup(client: Client, workos: respx.MockRouter)
 def test_state_cookie_holds_a_pkce_verifier_matching_the_challenge(client: Client) -> None:
     from workos_middleware._signing import KeyRing
 
-    from authtest import SECRET
+    from support import SECRET
 
     params = client.start_sign_in()
     cookie = client.cookies.get("next-auth.state")

@@ -12,9 +12,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from workos_middleware import AuthMiddleware, get_session
 
-from authtest import make_config, session_cookie, session_token, sign
+from support import SESSION_COOKIE, make_config, session_cookie, session_token, sign
 
-SESSION = "next-auth.session-token"
+SESSION = SESSION_COOKIE
 
 
 @requires("authenticated")

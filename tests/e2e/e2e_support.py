@@ -12,17 +12,17 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from playwright.sync_api import Page, Response, expect
+
+from support import free_port, path_of, query_lists
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT / "examples"
@@ -67,14 +67,6 @@ NO_CONNECTION_MESSAGE = (
     "Single sign-on is not set up for that email address. "
     "Check the address, or ask your administrator."
 )
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -209,14 +201,6 @@ def wait_until_serving(running: RunningExample) -> None:
 # -- pages and steps ----------------------------------------------------------------
 
 
-def query_of(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query, keep_blank_values=True)
-
-
-def path_of(url: str) -> str:
-    return urlsplit(url).path
-
-
 def screenshot(page: Page, example: str, name: str) -> Path:
     """A full-page PNG at ``artifacts/screenshots/<example>/<name>.png``."""
     path = SCREENSHOTS / example / f"{name}.png"
@@ -254,7 +238,7 @@ def submit_email(page: Page, app: RunningExample, email: str) -> None:
         )
     )
     page.wait_for_load_state()
-    assert "csrf" not in query_of(page.url), (
+    assert "csrf" not in query_lists(page.url), (
         f"the sign-in form's POST to /api/auth/signin/workos was refused as a CSRF failure "
         f"({page.url}) although it carried the page's own CSRF token: a real browser cannot "
         f"sign in. The browser sent Origin: {origin!r}. "

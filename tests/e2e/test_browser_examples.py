@@ -24,14 +24,13 @@ from e2e_support import (
     SSO_BUTTON,
     RunningExample,
     open_signin_page,
-    path_of,
-    query_of,
     redirects_from,
     screenshot,
     session_of,
     sign_in_as_alice,
     submit_email,
 )
+from support import path_of, query_lists
 
 
 def expect_banner(page: Page) -> None:
@@ -42,9 +41,9 @@ def expect_banner(page: Page) -> None:
 
 def expect_error_on_signin_page(page: Page, app: RunningExample, code: str, message: str) -> None:
     page.wait_for_url(
-        lambda url: path_of(url) == app.example.signin_path and "error" in query_of(url)
+        lambda url: path_of(url) == app.example.signin_path and "error" in query_lists(url)
     )
-    assert query_of(page.url)["error"] == [code]
+    assert query_lists(page.url)["error"] == [code]
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_text(message)
     # The form is there again, to try another address.
@@ -72,7 +71,7 @@ def test_sign_in_link_leads_to_the_sign_in_page(
     open_signin_page(page, app)
 
     assert path_of(page.url) == app.example.signin_path
-    assert query_of(page.url)["callbackUrl"] == ["/"]
+    assert query_lists(page.url)["callbackUrl"] == ["/"]
     expect(page).to_have_title("Sign in")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     email = page.get_by_role("textbox", name=app.example.email_label, exact=True)
@@ -87,7 +86,7 @@ def test_sign_in_link_leads_to_the_sign_in_page(
         hops = redirects_from(responses, app.url("/api/auth/signin"))
         assert len(hops) == 1, hops
         assert path_of(hops[0][1]) == "/auth/signin"
-        assert query_of(hops[0][1])["callbackUrl"] == ["/"]
+        assert query_lists(hops[0][1])["callbackUrl"] == ["/"]
         expect_banner(page)
         DOCS_SIGNIN_PNG.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS_SIGNIN_PNG))
@@ -103,7 +102,7 @@ def test_sign_in_as_alice_through_the_emulator(page: Page, app: RunningExample) 
 
     # The emulator's IdP page, reached with the organization looked up from the domain.
     assert page.url.startswith(app.emulator_url + "/sso/authorize?"), page.url
-    query = query_of(page.url)
+    query = query_lists(page.url)
     assert query["client_id"] == ["client_emulator"]
     assert query["redirect_uri"] == [app.callback_url]
     assert query["response_type"] == ["code"]
@@ -171,7 +170,7 @@ def test_denied_sign_in_shows_the_error(
     hops = redirects_from(responses, app.emulator_url + "/sso/authorize/complete")
     assert len(hops) == 1, hops
     assert hops[0][1].startswith(app.callback_url + "?"), hops
-    assert query_of(hops[0][1])["error"] == ["access_denied"]
+    assert query_lists(hops[0][1])["error"] == ["access_denied"]
     assert session_of(page, app) == {}
     screenshot(page, app.name, "05-denied")
 
@@ -187,7 +186,7 @@ def test_unknown_email_domain_shows_no_connection(
     # the emulator sent the browser back with organization_invalid.
     hops = redirects_from(responses, app.emulator_url + "/sso/authorize?")
     assert len(hops) == 1, hops
-    sent, answer = query_of(hops[0][0]), query_of(hops[0][1])
+    sent, answer = query_lists(hops[0][0]), query_lists(hops[0][1])
     assert sent["domain"] == ["unknown.test"]
     assert sent["login_hint"] == ["nobody@unknown.test"]
     assert "organization" not in sent

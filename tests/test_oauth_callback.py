@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from authtest import (
+from support import (
     API_KEY,
     APP_URL,
     CLIENT_ID,
@@ -68,7 +68,7 @@ def test_full_sign_in_exchanges_the_code_with_the_verifier(
 def test_session_cookie_has_no_access_token(client: Client, workos: respx.MockRouter) -> None:
     from workos_middleware._signing import KeyRing
 
-    from authtest import SECRET
+    from support import SECRET
 
     client.sign_in(workos)
     raw = client.cookies.get("next-auth.session-token")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import respx
 
-from authtest import APP_URL, Client
+from support import APP_URL, Client
 
 
 def test_sign_in_callback_receives_user_account_profile(
@@ -229,7 +229,7 @@ def test_sign_in_replaces_a_planted_session(
     make_client: Callable[..., Client], workos: respx.MockRouter
 ) -> None:
     """No session fixation: whatever session cookie was there, sign-in writes a new one."""
-    from authtest import session_cookie, session_token
+    from support import session_cookie, session_token
 
     client = make_client()
     planted = session_cookie(session_token(sub="prof_ATTACKER", email="mallory@example.com"))

@@ -1,4 +1,4 @@
-"""Shared test helpers: one sync HTTP client facade over both adapters.
+"""One sync HTTP client facade over both adapters, and the apps it wraps.
 
 Every behaviour test runs twice, through httpx's ``ASGITransport`` (driven on one event
 loop in a background thread) and ``WSGITransport``; WorkOS is mocked with respx.
@@ -7,10 +7,8 @@ loop in a background thread) and ``WSGITransport``; WorkOS is mocked with respx.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import respx
@@ -30,61 +28,9 @@ from workos_middleware import (
     get_csrf_token,
     get_session,
 )
-from workos_middleware._signing import KeyRing, SigningPurpose
 
-APP_URL = "http://app.test"
-WORKOS_URL = "https://api.workos.test"
-SECRET = "test-secret-0123456789abcdef"
-CLIENT_ID = "client_01TEST"
-API_KEY = "sk_test_key"
-
-PROFILE: dict[str, Any] = {
-    "object": "profile",
-    "id": "prof_01ALICE",
-    "organization_id": "org_01EXAMPLE",
-    "connection_id": "conn_01EXAMPLE",
-    "connection_type": "OktaSAML",
-    "idp_id": "00u1a0ufowBJlzPlk357",
-    "email": "alice@example.com",
-    "first_name": "Alice",
-    "last_name": "Anderson",
-    "name": "Alice Anderson",
-    "role": {"slug": "admin"},
-    "roles": [{"slug": "admin"}],
-    "groups": ["Engineering"],
-    "custom_attributes": {},
-    "raw_attributes": {},
-}
-NO_ORGANIZATIONS: dict[str, Any] = {
-    "object": "list",
-    "data": [],
-    "list_metadata": {"before": None, "after": None},
-}
-
-
-def organizations(*entries: tuple[str, str, str]) -> dict[str, Any]:
-    """A WorkOS organization list: (id, domain, domain state) per organization."""
-    return {
-        **NO_ORGANIZATIONS,
-        "data": [
-            {
-                "object": "organization",
-                "id": org_id,
-                "name": org_id,
-                "domains": [{"object": "organization_domain", "domain": domain, "state": state}],
-            }
-            for org_id, domain, state in entries
-        ],
-    }
-
-
-TOKEN_RESPONSE: dict[str, Any] = {
-    "token_type": "Bearer",
-    "access_token": "01DMEK0J53CVMC32CK5SE0KZ8Q",
-    "expires_in": 600,
-    "profile": PROFILE,
-    "oauth_tokens": None,
-}
+from .constants import API_KEY, APP_URL, CLIENT_ID, SECRET, TOKEN_RESPONSE, WORKOS_URL
+from .urls import query_of
 
 
 def make_provider(**overrides: Any) -> WorkOSProvider:
@@ -229,7 +175,7 @@ class Client:
         assert response.status_code == 302, response.text
         location = response.headers["location"]
         assert location.startswith(f"{WORKOS_URL}/sso/authorize?")
-        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        return query_of(location)
 
     def sign_in(self, workos: respx.MockRouter, **kwargs: Any) -> httpx.Response:
         """A whole sign-in; returns the callback's response."""
@@ -245,49 +191,3 @@ def _has_route(router: respx.MockRouter, name: str) -> bool:
     except KeyError:
         return False
     return True
-
-
-# -- signed values made through the real codec, with a fake clock --------------------
-
-
-class FakeClock:
-    """A time source for ``AuthConfig(clock=...)``: now, unless moved."""
-
-    def __init__(self, offset: float = 0.0) -> None:
-        self.offset = offset
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-
-def sign(purpose: SigningPurpose, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
-    """``value`` signed for ``purpose`` by the middleware's own key ring, ``age`` seconds
-    ago (a negative age is a timestamp from the future)."""
-    return KeyRing([secret], clock=FakeClock(-age)).dumps(purpose, value)
-
-
-def session_cookie(token: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
-    """A session cookie value for ``token``, issued ``age`` seconds ago."""
-    return sign("session", token, secret=secret, age=age)
-
-
-def session_token(**overrides: Any) -> dict[str, Any]:
-    token: dict[str, Any] = {
-        "sub": "prof_01ALICE",
-        "name": "Alice Anderson",
-        "email": "alice@example.com",
-        "image": None,
-    }
-    token.update(overrides)
-    return token
-
-
-def set_cookie_headers(response: httpx.Response) -> list[str]:
-    return response.headers.get_list("set-cookie")
-
-
-def cookie_cleared(response: httpx.Response, name: str) -> bool:
-    return any(h.startswith(f"{name}=;") and "Max-Age=0" in h for h in set_cookie_headers(response))

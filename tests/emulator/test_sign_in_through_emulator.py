@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -19,15 +18,15 @@ from anyio.from_thread import BlockingPortal
 from workos_middleware import WorkOSProvider
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
 from workos_middleware.emulator.defaults import ALICE_ID, BOB_ID, EXAMPLE_ORG_ID
-from workos_middleware.emulator.embedded import serve_in_thread
 
-from authtest import APP_URL, Client
+from support import APP_URL, Client, make_config, query_lists, query_of, serve
 
 
 @pytest.fixture(scope="module")
-def emulator_url() -> str:
-    app = create_app(redirect_uris=[f"{APP_URL}/api/auth/callback/workos"])
-    return serve_in_thread(app)
+def emulator_url() -> Iterator[str]:
+    server = serve(create_app(redirect_uris=[f"{APP_URL}/api/auth/callback/workos"]))
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
@@ -41,8 +40,6 @@ def admin(emulator_url: str) -> Iterator[httpx.Client]:
 def live_client(
     adapter: str, portal: BlockingPortal, emulator_url: str, admin: httpx.Client
 ) -> Callable[..., Client]:
-    from authtest import make_config
-
     def make(**overrides: Any) -> Client:
         provider = WorkOSProvider(
             client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_API_KEY, base_url=emulator_url
@@ -85,7 +82,7 @@ def back_to_app(client: Client, location: str) -> httpx.Response:
 def test_sign_in_through_the_emulator(live_client: Callable[..., Client]) -> None:
     client = live_client()
     authorize = start(client, "alice@example.com")
-    query = parse_qs(urlsplit(authorize).query)
+    query = query_lists(authorize)
     assert query["organization"] == [EXAMPLE_ORG_ID]  # looked up by the email's domain
     response = back_to_app(client, idp_choose(authorize, ALICE_ID))
     assert response.headers["location"] == f"{APP_URL}/dashboard"
@@ -110,7 +107,7 @@ def test_deny_ends_in_the_error_flow(live_client: Callable[..., Client]) -> None
 def test_unknown_domain_gets_no_connection(live_client: Callable[..., Client]) -> None:
     client = live_client()
     authorize = start(client, "nobody@unknown.test")
-    assert parse_qs(urlsplit(authorize).query)["domain"] == ["unknown.test"]
+    assert query_lists(authorize)["domain"] == ["unknown.test"]
     with httpx.Client() as browser:
         back = browser.get(authorize)
     assert back.status_code == 302
@@ -163,10 +160,10 @@ def test_a_used_code_is_refused_by_the_emulator(live_client: Callable[..., Clien
     victim's own, is refused by WorkOS and ends in the error flow."""
     client = live_client()
     location = idp_choose(start(client, "alice@example.com"), ALICE_ID)
-    code = parse_qs(urlsplit(location).query)["code"][0]
+    code = query_of(location)["code"]
     back_to_app(client, location)
     victim = live_client()
-    state = parse_qs(urlsplit(start(victim, "bob@example.com")).query)["state"][0]
+    state = query_of(start(victim, "bob@example.com"))["state"]
     response = victim.callback({"code": code, "state": state})
     assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=Callback"
     assert victim.get("/api/auth/session").json() == {}

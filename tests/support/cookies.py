@@ -1,0 +1,58 @@
+"""Cookies as tests need them: signed through the middleware's own key ring with a
+fake clock (so aged and expired values are real ones), and Set-Cookie inspection."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from workos_middleware._signing import KeyRing, SigningPurpose
+
+from .constants import SECRET
+
+SESSION_COOKIE = "next-auth.session-token"
+
+
+class FakeClock:
+    """A time source for ``AuthConfig(clock=...)``: now, unless moved."""
+
+    def __init__(self, offset: float = 0.0) -> None:
+        self.offset = offset
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+def sign(purpose: SigningPurpose, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
+    """``value`` signed for ``purpose`` by the middleware's own key ring, ``age`` seconds
+    ago (a negative age is a timestamp from the future)."""
+    return KeyRing([secret], clock=FakeClock(-age)).dumps(purpose, value)
+
+
+def session_cookie(token: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
+    """A session cookie value for ``token``, issued ``age`` seconds ago."""
+    return sign("session", token, secret=secret, age=age)
+
+
+def session_token(**overrides: Any) -> dict[str, Any]:
+    token: dict[str, Any] = {
+        "sub": "prof_01ALICE",
+        "name": "Alice Anderson",
+        "email": "alice@example.com",
+        "image": None,
+    }
+    token.update(overrides)
+    return token
+
+
+def set_cookie_headers(response: httpx.Response) -> list[str]:
+    return response.headers.get_list("set-cookie")
+
+
+def cookie_cleared(response: httpx.Response, name: str) -> bool:
+    return any(h.startswith(f"{name}=;") and "Max-Age=0" in h for h in set_cookie_headers(response))

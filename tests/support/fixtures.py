@@ -1,0 +1,46 @@
+"""The fixtures of the middleware's tests (imported by ``tests/conftest.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import respx
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from .client import Client, make_config
+from .constants import NO_ORGANIZATIONS, WORKOS_URL
+
+
+@pytest.fixture(scope="session")
+def portal() -> Iterator[BlockingPortal]:
+    with start_blocking_portal() as running:
+        yield running
+
+
+@pytest.fixture(params=["asgi", "wsgi"])
+def adapter(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def make_client(adapter: str, portal: BlockingPortal) -> Callable[..., Client]:
+    def make(**overrides: Any) -> Client:
+        return Client(adapter, make_config(**overrides), portal)
+
+    return make
+
+
+@pytest.fixture
+def client(make_client: Callable[..., Client]) -> Client:
+    return make_client()
+
+
+@pytest.fixture
+def workos() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=WORKOS_URL, assert_all_called=False) as router:
+        # By default no organization has verified the email's domain.
+        router.get("/organizations", name="organizations").respond(200, json=NO_ORGANIZATIONS)
+        yield router
