@@ -2,20 +2,19 @@
 
 :func:`handle` is the entry for every request under the base path. Each handler takes
 the core and the request and returns a response, or a flow ending in one when it needs
-I/O (a provider call or a user callback).
+I/O (a provider call or a user callback). The OAuth sign-in itself (``POST
+signin/:provider`` and the callback) is in :mod:`._sign_in`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from . import _state as state
 from ._core import AuthCore
-from ._effects import Flow, call
-from ._errors import SIGNIN_ERROR_CODES, ProviderError, SessionTooLarge, error_page_text
+from ._effects import Flow
+from ._errors import SIGNIN_ERROR_CODES, error_page_text
 from ._messages import (
     MAX_BODY_BYTES,
     MAX_COOKIE_HEADER_BYTES,
@@ -23,14 +22,13 @@ from ._messages import (
     AuthRequest,
     AuthResponse,
 )
+from ._sign_in import callback, fire_event, signin
 from ._signin_page import describe_provider, signin_context
-from .providers import Provider
 
 __all__ = ["handle"]
 
 logger = logging.getLogger("workos_middleware")
 
-MAX_CODE_LENGTH = 2048
 Handler = Callable[[AuthCore, AuthRequest, str], "AuthResponse | Flow[AuthResponse]"]
 
 
@@ -112,172 +110,6 @@ def signin_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     return core.responses.page("signin.html", **context).set_cookies([set_cookie])
 
 
-def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
-    """POST signin/:provider: CSRF, then the state + PKCE cookie and the IdP redirect."""
-    if not core.csrf.check(request):
-        return core.responses.redirect(request, f"{core.auth_url}/signin?csrf=true")
-    provider = core.config.providers.get(provider_id)
-    if provider is None:
-        return core.responses.redirect(request, f"{core.auth_url}/signin")
-    callback_url = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
-    try:
-        params = yield from provider.authorization_params(request.query, request.form.get("email"))
-    except ProviderError as exc:
-        logger.info("sign-in refused: %s", exc)
-        return core.responses.error_redirect(request, exc.code).set_cookies(
-            [core.callback_urls.cookie(callback_url)]
-        )
-    except Exception:
-        logger.exception("building the authorization URL failed")
-        return core.responses.error_redirect(request, "OAuthSignin")
-    return _redirect_to_provider(core, request, provider, params, callback_url)
-
-
-def _redirect_to_provider(
-    core: AuthCore,
-    request: AuthRequest,
-    provider: Provider,
-    params: dict[str, str],
-    callback_url: str,
-) -> AuthResponse:
-    """A fresh pending sign-in (state, PKCE, nonce) and the redirect to the provider."""
-    pending, state_cookie = state.issue(core.keys, provider.id, callback_url)
-    try:
-        url = provider.authorization_url(
-            params,
-            redirect_uri=f"{core.auth_url}/callback/{provider.id}",
-            state=pending.state,
-            code_challenge=pending.code_challenge,
-            nonce=pending.nonce,
-        )
-    except Exception:
-        logger.exception("building the authorization URL failed")
-        return core.responses.error_redirect(request, "OAuthSignin")
-    return core.responses.redirect(request, url).set_cookies(
-        [
-            core.jar.header("state", state_cookie, state.STATE_MAX_AGE),
-            core.callback_urls.cookie(callback_url),
-        ]
-    )
-
-
-def callback(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
-    """GET|POST callback/:provider; the state cookie is cleared whatever the outcome."""
-    try:
-        response = yield from _complete_sign_in(core, request, provider_id)
-    except Exception:
-        logger.exception("sign-in callback failed")
-        response = core.responses.error_redirect(request, "Callback")
-    cleared = core.jar.clear("state")
-    state_name = cleared.split("=", 1)[0] + "="
-    if any(
-        name == "set-cookie" and value.startswith(state_name) for name, value in response.headers
-    ):
-        # A restarted (IdP-initiated) sign-in set a fresh state cookie: keep it.
-        return response
-    return response.set_cookies([cleared])
-
-
-def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
-    params = {**request.query, **request.form} if request.method == "POST" else request.query
-    provider = core.config.providers.get(provider_id)
-    if provider is not None and params.get("code") and not params.get("state"):
-        return (yield from _idp_initiated(core, request, provider, params))
-    pending = state.verify(
-        core.keys, core.jar.read("state", request.cookies), provider_id, params.get("state")
-    )
-    if provider is None or pending is None:
-        logger.warning("callback refused: state cookie missing, invalid, expired or mismatched")
-        return core.responses.error_redirect(request, "OAuthCallback")
-    if "error" in params:
-        logger.warning(
-            "provider returned error=%r error_description=%r",
-            params["error"][:200],
-            params.get("error_description", "")[:500],
-        )
-        return core.responses.error_redirect(request, provider.error_code(params["error"]))
-    code = params.get("code", "")
-    if not code or len(code) > MAX_CODE_LENGTH:
-        logger.warning("callback without a usable code")
-        return core.responses.error_redirect(request, "OAuthCallback")
-
-    try:
-        result = yield from provider.complete(
-            code=code,
-            redirect_uri=f"{core.auth_url}/callback/{provider.id}",
-            code_verifier=pending.code_verifier,
-            nonce=pending.nonce,
-        )
-    except Exception as exc:
-        logger.error("token exchange with %s failed: %r", provider.id, exc)
-        return core.responses.error_redirect(request, "Callback")
-
-    sign_in = core.config.callbacks.get("sign_in")
-    if sign_in is not None:
-        try:
-            allowed = yield from call(sign_in, result.user, result.account, result.profile)
-        except Exception:
-            logger.exception("sign_in callback raised; access denied")
-            return core.responses.error_redirect(request, "AccessDenied")
-        if isinstance(allowed, str) and allowed:
-            target = yield from core.callback_urls.resolve(allowed)
-            return core.responses.redirect(request, target)
-        if allowed is not True:
-            return core.responses.error_redirect(request, "AccessDenied")
-
-    token: Any = core.sessions.token_for(result.user)
-    jwt = core.config.callbacks.get("jwt")
-    if jwt is not None:
-        token = yield from call(jwt, token, result.user, result.account, result.profile, False)
-        if not isinstance(token, dict) or not isinstance(token.get("sub"), str):
-            logger.error("jwt callback must return a dict keeping 'sub'; got %r", type(token))
-            return core.responses.error_redirect(request, "Configuration")
-    try:
-        session_cookies = core.sessions.write(token, request.cookies)
-    except (SessionTooLarge, TypeError, ValueError) as exc:
-        logger.error("cannot store the session: %s", exc)
-        return core.responses.error_redirect(request, "Configuration")
-
-    yield from _fire(core, "sign_in", {"user": result.user, "account": result.account})
-    target = yield from core.callback_urls.resolve(pending.callback_url)
-    response = core.responses.redirect(request, target)
-    # A fresh session and a fresh CSRF token: nothing from before the sign-in survives.
-    return response.set_cookies([*session_cookies, core.jar.clear("csrf_token")])
-
-
-def _idp_initiated(
-    core: AuthCore, request: AuthRequest, provider: Provider, params: Mapping[str, str]
-) -> Flow[AuthResponse]:
-    """A callback with a code and no state: an IdP-initiated sign-in (or a forgery).
-
-    It never creates a session by itself. By default it is refused; a provider with
-    ``idp_initiated="restart"`` starts a fresh SP-initiated sign-in instead (for WorkOS,
-    with the same connection), so the user ends signed in with state and PKCE applied.
-    """
-    if getattr(provider, "idp_initiated", "refuse") != "restart":
-        logger.warning(
-            "IdP-initiated sign-in to provider %r refused: the callback has a code but no "
-            "state. To accept it by restarting the sign-in from this app, set the "
-            "provider's idp_initiated='restart'",
-            provider.id,
-        )
-        return core.responses.error_redirect(request, "IdPInitiated")
-    code = params.get("code", "")
-    if len(code) > MAX_CODE_LENGTH:
-        return core.responses.error_redirect(request, "OAuthCallback")
-    restart = getattr(provider, "idp_initiated_params", None)
-    try:
-        authorization: dict[str, str] = {}
-        if restart is not None:
-            authorization = yield from restart(code, params)
-    except Exception as exc:
-        logger.warning("IdP-initiated sign-in to %r could not be restarted: %r", provider.id, exc)
-        return core.responses.error_redirect(request, "IdPInitiated")
-    logger.info("IdP-initiated sign-in to %r: restarting it from this app", provider.id)
-    callback_url = yield from core.callback_urls.resolve(core.callback_urls.stored(request.cookies))
-    return _redirect_to_provider(core, request, provider, authorization, callback_url)
-
-
 def signout_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     custom = core.responses.app_page_url("signOut")
     if custom is not None:
@@ -299,7 +131,7 @@ def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     decoded = core.sessions.read(request.cookies)
     target = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
     if decoded is not None:
-        yield from _fire(core, "sign_out", {"token": decoded.token})
+        yield from fire_event(core, "sign_out", {"token": decoded.token})
     response = core.responses.redirect(request, target)
     return response.set_cookies(core.sessions.clear(request.cookies))
 
@@ -316,17 +148,6 @@ def error(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
         return AuthResponse.redirect(target)
     status, _heading, _message = error_page_text(code)
     return core.responses.error_page(code if status != 200 else "Default")
-
-
-def _fire(core: AuthCore, event: str, message: dict[str, Any]) -> Flow[None]:
-    """Run an event handler; its failure is logged and changes nothing."""
-    function = core.config.events.get(event)
-    if function is None:
-        return
-    try:
-        yield from call(function, message)
-    except Exception:
-        logger.exception("%s event handler failed", event)
 
 
 ROUTES: dict[str, dict[str, Handler]] = {

@@ -77,6 +77,8 @@ ErrorCode = Literal[
     "CredentialsSignin",
     "SessionRequired",
     "NoConnection",
+    "IdPInitiated",
 ]
-"""NextAuth's error codes (the ``error=`` of the error and sign-in pages), and
-``NoConnection``: no WorkOS connection for the sign-in."""
+"""NextAuth's error codes (the ``error=`` of the error and sign-in pages), plus
+``NoConnection`` (no WorkOS connection for the sign-in) and ``IdPInitiated`` (an
+unsolicited callback from the identity provider, refused)."""

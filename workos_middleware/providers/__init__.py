@@ -14,7 +14,8 @@ from .._errors import ProviderError
 from .._types import ErrorCode, User
 from ._base import Provider, SignInResult
 from ._jwks import JWKSCache, verify_jwt
-from ._oauth import OAuthProvider, OIDCProvider
+from ._oauth import OAuthProvider
+from ._oidc import OIDCProvider
 from ._presets import GitHubProvider, GoogleProvider
 from ._workos import WorkOSProvider
 

@@ -15,7 +15,8 @@ import httpx
 
 from .._effects import Flow, fetch
 from .._errors import ProviderError
-from ._oauth import OAuthProvider, OIDCProvider
+from ._oauth import OAuthProvider
+from ._oidc import OIDCProvider
 
 __all__ = ["GitHubProvider", "GoogleProvider", "github_profile", "google_profile"]
 

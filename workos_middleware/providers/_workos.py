@@ -1,4 +1,5 @@
-"""The WorkOS SSO provider: authorization URL, token exchange, profile to user.
+"""The WorkOS SSO provider: authorization URL, token exchange (the profile mapping is in
+:mod:`._workos_profile`).
 
 WorkOS is a bridge to each customer's own IdP, so every sign-in names a connection
 selector: an ``organization``, a ``connection``, an OAuth ``provider`` or the deprecated
@@ -9,9 +10,7 @@ from the email the user typed (its domain looked up in ``domains``, else sent as
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
@@ -20,8 +19,9 @@ import httpx
 
 from .._effects import Flow, fetch
 from .._errors import ConfigurationError, ProviderError
-from .._types import ErrorCode, User
+from .._types import ErrorCode
 from ._base import SignInResult
+from ._workos_profile import email_domain, profile_to_user, workos_json
 
 __all__ = ["AUTHORIZATION_PARAMS", "WorkOSProvider"]
 
@@ -54,14 +54,7 @@ _CALLBACK_ERRORS: dict[str, ErrorCode] = {
     "profile_not_allowed_outside_organization": "AccessDenied",
 }
 
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)$")
 _MAX_PARAM_LENGTH = 512
-
-
-def email_domain(email: str) -> str | None:
-    """The lower-cased domain of a well-formed email address, else ``None``."""
-    match = _EMAIL.match(email.strip())
-    return match.group(1).lower() if match else None
 
 
 class WorkOSProvider:
@@ -167,7 +160,7 @@ class WorkOSProvider:
         )
         try:
             response = yield from fetch(request)
-            data = _json_object(response, "organizations").get("data")
+            data = workos_json(response, "organizations").get("data")
         except Exception as exc:
             logger.warning("organization lookup for %s failed: %s", domain, exc)
             return None
@@ -238,7 +231,7 @@ class WorkOSProvider:
             headers={"accept": "application/json"},
         )
         response = yield from fetch(request)
-        return _json_object(response, "token")
+        return workos_json(response, "token")
 
     def complete(
         self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str | None = None
@@ -260,7 +253,7 @@ class WorkOSProvider:
                     },
                 )
             )
-            profile = _json_object(response, "profile")
+            profile = workos_json(response, "profile")
         user = profile_to_user(profile)
         account = {
             "provider": self.id,
@@ -282,52 +275,3 @@ def _selector_for(target: str) -> str:
         f"domain map values must be organization (org_...) or connection (conn_...) ids, "
         f"got {target!r}"
     )
-
-
-def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    if not response.is_success:
-        detail = response.text[:300]
-        raise ProviderError(f"WorkOS {what} endpoint answered {response.status_code}: {detail}")
-    try:
-        data = json.loads(response.content)
-    except ValueError as exc:
-        raise ProviderError(f"WorkOS {what} endpoint answered invalid JSON") from exc
-    if not isinstance(data, dict):
-        raise ProviderError(f"WorkOS {what} endpoint answered JSON that is not an object")
-    return data
-
-
-def _optional_str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def profile_to_user(profile: Mapping[str, Any]) -> User:
-    """The session user of a WorkOS profile; raises ProviderError if it is unusable."""
-    profile_id = profile.get("id")
-    email = profile.get("email")
-    if not isinstance(profile_id, str) or not profile_id:
-        raise ProviderError("WorkOS profile has no id")
-    if not isinstance(email, str) or email_domain(email) is None:
-        raise ProviderError("WorkOS profile has no valid email")
-    name = _optional_str(profile.get("name"))
-    if name is None:
-        parts = [profile.get("first_name"), profile.get("last_name")]
-        name = " ".join(p for p in parts if isinstance(p, str) and p) or None
-    roles: list[str] = []
-    for role in profile.get("roles") or [profile.get("role")]:
-        if isinstance(role, dict) and isinstance(role.get("slug"), str):
-            roles.append(role["slug"])
-    groups = [g for g in profile.get("groups") or [] if isinstance(g, str)]
-    raw = profile.get("raw_attributes")
-    image = _optional_str(raw.get("picture")) if isinstance(raw, dict) else None
-    return {
-        "id": profile_id,
-        "name": name,
-        "email": email,
-        "image": image,
-        "organization_id": _optional_str(profile.get("organization_id")),
-        "connection_id": _optional_str(profile.get("connection_id")),
-        "connection_type": _optional_str(profile.get("connection_type")),
-        "roles": roles,
-        "groups": groups,
-    }

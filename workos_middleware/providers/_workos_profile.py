@@ -1,0 +1,73 @@
+"""WorkOS's answers read: a JSON object or a clear ProviderError, and a WorkOS profile
+mapped to the session user."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .._errors import ProviderError
+from .._types import User
+
+__all__ = ["email_domain", "profile_to_user", "workos_json"]
+
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)$")
+
+
+def email_domain(email: str) -> str | None:
+    """The lower-cased domain of a well-formed email address, else ``None``."""
+    match = _EMAIL.match(email.strip())
+    return match.group(1).lower() if match else None
+
+
+def workos_json(response: httpx.Response, what: str) -> dict[str, Any]:
+    if not response.is_success:
+        detail = response.text[:300]
+        raise ProviderError(f"WorkOS {what} endpoint answered {response.status_code}: {detail}")
+    try:
+        data = json.loads(response.content)
+    except ValueError as exc:
+        raise ProviderError(f"WorkOS {what} endpoint answered invalid JSON") from exc
+    if not isinstance(data, dict):
+        raise ProviderError(f"WorkOS {what} endpoint answered JSON that is not an object")
+    return data
+
+
+def _optional_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def profile_to_user(profile: Mapping[str, Any]) -> User:
+    """The session user of a WorkOS profile; raises ProviderError if it is unusable."""
+    profile_id = profile.get("id")
+    email = profile.get("email")
+    if not isinstance(profile_id, str) or not profile_id:
+        raise ProviderError("WorkOS profile has no id")
+    if not isinstance(email, str) or email_domain(email) is None:
+        raise ProviderError("WorkOS profile has no valid email")
+    name = _optional_str(profile.get("name"))
+    if name is None:
+        parts = [profile.get("first_name"), profile.get("last_name")]
+        name = " ".join(p for p in parts if isinstance(p, str) and p) or None
+    roles: list[str] = []
+    for role in profile.get("roles") or [profile.get("role")]:
+        if isinstance(role, dict) and isinstance(role.get("slug"), str):
+            roles.append(role["slug"])
+    groups = [g for g in profile.get("groups") or [] if isinstance(g, str)]
+    raw = profile.get("raw_attributes")
+    image = _optional_str(raw.get("picture")) if isinstance(raw, dict) else None
+    return {
+        "id": profile_id,
+        "name": name,
+        "email": email,
+        "image": image,
+        "organization_id": _optional_str(profile.get("organization_id")),
+        "connection_id": _optional_str(profile.get("connection_id")),
+        "connection_type": _optional_str(profile.get("connection_type")),
+        "roles": roles,
+        "groups": groups,
+    }
