@@ -12,7 +12,7 @@ import respx
 from workos_middleware import Provider
 
 from support import APP_URL, Client
-from providertest import begin, finish, session_user
+from support.idp import begin, finish, session_user
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples" / "custom_provider"))
 from magic_idp import MagicIdP

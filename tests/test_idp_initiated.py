@@ -14,8 +14,8 @@ import respx
 
 from workos_middleware.providers import GitHubProvider
 
-from support import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client, make_provider
-from providertest import query_of, session_user
+from support import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client, make_provider, query_of
+from support.idp import session_user
 
 REFUSED = f"{APP_URL}/api/auth/error?error=IdPInitiated"
 

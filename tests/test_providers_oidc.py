@@ -15,7 +15,7 @@ from workos_middleware import ConfigurationError
 from workos_middleware.providers import OIDCProvider
 
 from support import APP_URL, Client
-from providertest import (
+from support.idp import (
     ERROR_CALLBACK,
     ISSUER,
     KEY,

@@ -12,7 +12,7 @@ import respx
 from workos_middleware.providers import GitHubProvider, GoogleProvider
 
 from support import APP_URL, Client, make_provider
-from providertest import (
+from support.idp import (
     ERROR_CALLBACK,
     KEY,
     begin,

@@ -1,4 +1,5 @@
-"""Helpers for the OAuth 2.0 / OIDC provider tests: an RSA-signed IdP mocked with respx.
+"""Helpers for the OAuth 2.0 / OIDC provider tests (not imported by ``support``: it makes
+RSA keys): an RSA-signed IdP mocked with respx.
 
 ID tokens are built with PyJWT and a test RSA key, as a real IdP would sign them; the
 JWKS, discovery, token and userinfo endpoints are respx routes.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
@@ -17,7 +17,9 @@ import respx
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from support import APP_URL, Client
+from .client import Client
+from .constants import APP_URL
+from .urls import query_of
 
 ISSUER = "https://idp.test"
 OIDC_CLIENT_ID = "oidc-client"
@@ -93,10 +95,6 @@ def begin(client: Client, provider_id: str, **query: str) -> dict[str, str]:
     )
     assert response.status_code == 302, response.text
     return query_of(response.headers["location"])
-
-
-def query_of(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
 def finish(client: Client, provider_id: str, state: str, code: str = "code-1") -> httpx.Response:
