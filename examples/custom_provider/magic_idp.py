@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from workos_middleware.providers import Flow, ProviderError, SignInResult, fetch
+from workos_middleware.providers import ErrorCode, Flow, ProviderError, SignInResult, User, fetch
 
 
 class MagicIdP:
@@ -54,7 +54,7 @@ class MagicIdP:
         }
         return f"{self.base_url}/authorize?{urlencode(query)}"
 
-    def error_code(self, error: str) -> str:
+    def error_code(self, error: str) -> ErrorCode:
         return "AccessDenied" if error == "access_denied" else "OAuthCallback"
 
     def complete(
@@ -69,7 +69,7 @@ class MagicIdP:
         if response.status_code != 200:
             raise ProviderError(f"Magic IdP refused the code: {response.status_code}")
         person = response.json()
-        user = {
+        user: User = {
             "id": str(person["uid"]),
             "name": person.get("display_name"),
             "email": person.get("mail"),
