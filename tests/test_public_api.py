@@ -11,6 +11,7 @@ def test_public_names() -> None:
             "SESSION_KEY",
             "USER_KEY",
             "AuthConfig",
+            "AuthKitProvider",
             "AuthMiddleware",
             "AuthUser",
             "ConfigurationError",
@@ -48,6 +49,7 @@ def test_what_a_provider_needs_is_public() -> None:
 
     assert sorted(providers.__all__) == sorted(
         [
+            "AuthKitProvider",
             "Call",
             "ErrorCode",
             "Fetch",

@@ -22,6 +22,7 @@ from ._types import Session, SessionToken
 from ._user import AuthUser
 from ._wsgi import WSGIAuthMiddleware
 from .providers import (
+    AuthKitProvider,
     GitHubProvider,
     GoogleProvider,
     OAuthProvider,
@@ -35,6 +36,7 @@ __all__ = [
     "SESSION_KEY",
     "USER_KEY",
     "AuthConfig",
+    "AuthKitProvider",
     "AuthMiddleware",
     "AuthUser",
     "ConfigurationError",

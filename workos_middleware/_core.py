@@ -17,6 +17,7 @@ from ._config import AuthConfig
 from ._cookies import CookieJar
 from ._csrf import CsrfGuard
 from ._pages import PageRenderer
+from ._provider_sessions import ProviderSessions
 from ._redirects import CallbackUrls
 from ._responses import Responses
 from ._session import SessionCodec
@@ -37,6 +38,7 @@ class AuthCore:
     csrf: CsrfGuard
     callback_urls: CallbackUrls
     responses: Responses
+    provider_sessions: ProviderSessions
     base_url: str  # the app's origin, like https://app.example.com
     auth_url: str  # base_url + base_path
     base_path: str  # like /api/auth
@@ -46,6 +48,7 @@ class AuthCore:
         keys = KeyRing(config.secrets, config.clock)
         jar = CookieJar(config.cookies, https=config.secure)
         auth_url = config.origin + config.base_path
+        provider_sessions = ProviderSessions(config.providers, config.secrets, config.clock)
         return cls(
             config=config,
             clock=config.clock,
@@ -57,6 +60,7 @@ class AuthCore:
                 max_age=config.session_max_age,
                 update_age=config.session_update_age,
                 callback=config.callbacks.get("session"),
+                renew=provider_sessions.renew,
             ),
             csrf=CsrfGuard(keys, jar, config.origin),
             callback_urls=CallbackUrls(keys, jar, config.origin, config.callbacks.get("redirect")),
@@ -66,6 +70,7 @@ class AuthCore:
                 auth_url=auth_url,
                 app_pages=config.pages,
             ),
+            provider_sessions=provider_sessions,
             base_url=config.origin,
             auth_url=auth_url,
             base_path=config.base_path,

@@ -8,6 +8,7 @@ These two drivers are the only code that differs between the adapters.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -16,6 +17,7 @@ import httpx
 
 from ._effects import Call, Fetch, Flow
 from ._errors import ConfigurationError, ProviderError
+from ._single_flight import SHARED
 
 __all__ = ["MAX_PROVIDER_RESPONSE_BYTES", "run_async", "run_sync"]
 
@@ -98,7 +100,10 @@ def run_sync(flow: Flow[T], client: httpx.Client) -> T:
             return effect.result
         answer, error = None, None
         try:
-            if isinstance(effect, Fetch):
+            if isinstance(effect, Fetch) and effect.shared is not None:
+                send = functools.partial(_send_sync, client, effect.request)
+                answer = SHARED.send_sync(effect.shared, send)
+            elif isinstance(effect, Fetch):
                 answer = _send_sync(client, effect.request)
             else:
                 answer = effect.function(*effect.args)
@@ -123,7 +128,10 @@ async def run_async(flow: Flow[T], client: httpx.AsyncClient) -> T:
             return effect.result
         answer, error = None, None
         try:
-            if isinstance(effect, Fetch):
+            if isinstance(effect, Fetch) and effect.shared is not None:
+                send_async = functools.partial(_send_async, client, effect.request)
+                answer = await SHARED.send_async(effect.shared, send_async)
+            elif isinstance(effect, Fetch):
                 answer = await _send_async(client, effect.request)
             else:
                 answer = effect.function(*effect.args)

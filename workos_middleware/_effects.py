@@ -24,9 +24,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fetch:
-    """Send this request; answer with the ``httpx.Response`` (body read, size-capped)."""
+    """Send this request; answer with the ``httpx.Response`` (body read, size-capped).
+
+    With ``shared``, requests of this process with the same key are collapsed into one:
+    while one is in flight the others wait for its answer, and a successful answer is
+    reused for a short grace period (a refresh-token grant must run once, not once per
+    concurrent request holding the same old token)."""
 
     request: httpx.Request
+    shared: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ def call(function: Callable[..., Any], *args: Any) -> Flow[Any]:
     return (yield Call(function, args))
 
 
-def fetch(request: httpx.Request) -> Flow[httpx.Response]:
+def fetch(request: httpx.Request, *, shared: str | None = None) -> Flow[httpx.Response]:
     """Yield-from helper: ``response = yield from fetch(request)``."""
-    response: httpx.Response = yield Fetch(request)
+    response: httpx.Response = yield Fetch(request, shared)
     return response

@@ -132,8 +132,36 @@ def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     target = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
     if decoded is not None:
         yield from fire_event(core, "sign_out", {"token": decoded.token})
+        # A provider with a session of its own (AuthKit) ends it too, then comes back.
+        target = core.provider_sessions.signout_url(decoded.token, target) or target
     response = core.responses.redirect(request, target)
     return response.set_cookies(core.sessions.clear(request.cookies))
+
+
+def organization(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    """POST organization: switch the session to another organization of the user.
+
+    Body: ``csrfToken``, ``organization_id`` (or ``organizationId``), ``callbackUrl``.
+    Only for providers that can (AuthKit); the provider checks the membership.
+    """
+    if not core.csrf.check(request):
+        return AuthResponse.json({"error": "Invalid CSRF token: fetch BASE/csrf again"}, 403)
+    decoded = core.sessions.read(request.cookies)
+    if decoded is None:
+        return AuthResponse.json({"error": "Sign in first"}, 401)
+    organization_id = request.form.get("organization_id") or request.form.get("organizationId")
+    if not organization_id or len(organization_id) > 128 or not organization_id.isprintable():
+        return AuthResponse.json({"error": "organization_id is missing or malformed"}, 400)
+    try:
+        token = yield from core.provider_sessions.switch_organization(
+            decoded.token, organization_id
+        )
+        session_cookies = core.sessions.write(token, request.cookies)
+    except Exception as exc:
+        logger.warning("switching to organization %r refused: %r", organization_id, exc)
+        return core.responses.error_redirect(request, "AccessDenied")
+    target = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
+    return core.responses.redirect(request, target).set_cookies(session_cookies)
 
 
 def error(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
@@ -157,6 +185,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "signin": {"GET": signin_page, "POST": signin},
     "callback": {"GET": callback, "POST": callback},
     "signout": {"GET": signout_page, "POST": signout},
+    "organization": {"POST": organization},
     "error": {"GET": error},
 }
 _WITH_ARGUMENT = frozenset({"signin", "callback"})

@@ -71,6 +71,7 @@ class SessionCodec:
         max_age: int,
         update_age: int,
         callback: Callable[..., Any] | None = None,
+        renew: Callable[[SessionToken], Flow[SessionToken | None]] | None = None,
     ) -> None:
         self.keys = keys
         self.jar = jar
@@ -78,6 +79,8 @@ class SessionCodec:
         self.max_age = max_age
         self.update_age = update_age
         self.callback = callback
+        # The provider's refresh of what it keeps with the session (AuthKit's tokens).
+        self.renew = renew
 
     # -- the format ---------------------------------------------------------------------
 
@@ -151,15 +154,21 @@ class SessionCodec:
             return Identity(None, None, tuple(self.clear(cookies)) if refresh else ())
         set_cookies: tuple[str, ...] = ()
         expires_at = decoded.expires_at
-        if refresh and self.needs_refresh(decoded):
-            refreshed, expires_at = self.issue(decoded.token)
+        token = decoded.token
+        if refresh and self.renew is not None:
+            renewed = yield from self.renew(token)
+            if renewed is None:
+                return Identity(None, None, tuple(self.clear(cookies)))
+            token = renewed
+        if refresh and (token is not decoded.token or self.needs_refresh(decoded)):
+            refreshed, expires_at = self.issue(token)
             set_cookies = tuple(
                 self.jar.write_chunked("session_token", refreshed, self.max_age, cookies)
             )
-        session = yield from self.session_value(decoded.token, expires_at)
+        session = yield from self.session_value(token, expires_at)
         if session is None:
             return Identity(None, None, set_cookies)
-        return Identity(session, decoded.token, set_cookies)
+        return Identity(session, token, set_cookies)
 
     def session_value(self, token: SessionToken, expires_at: float) -> Flow[dict[str, Any] | None]:
         """The public session, through the ``session`` callback; ``None`` if it fails."""

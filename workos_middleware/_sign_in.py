@@ -142,6 +142,8 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         if not isinstance(token, dict) or not isinstance(token.get("sub"), str):
             logger.error("jwt callback must return a dict keeping 'sub'; got %r", type(token))
             return core.responses.error_redirect(request, "Configuration")
+    if result.provider_state is not None:
+        core.provider_sessions.attach(token, provider.id, result.provider_state)
     try:
         session_cookies = core.sessions.write(token, request.cookies)
     except (SessionTooLarge, TypeError, ValueError) as exc:

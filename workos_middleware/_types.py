@@ -14,6 +14,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "ErrorCode",
     "ProfileFields",
+    "ProviderKeys",
     "Session",
     "SessionToken",
     "SessionUser",
@@ -40,7 +41,15 @@ class User(ProfileFields):
     id: str
 
 
-class SessionToken(ProfileFields):
+class ProviderKeys(TypedDict, total=False):
+    """Kept for providers with a session of their own (AuthKit): which provider signed
+    the user in, and its state (refresh token, session id) sealed with AES-GCM."""
+
+    provider: str
+    provider_state: str
+
+
+class SessionToken(ProfileFields, ProviderKeys):
     """The session cookie's content (NextAuth's JWT); ``sub`` is the user's id."""
 
     sub: str

@@ -12,6 +12,7 @@ themselves, so one provider serves both the ASGI and the WSGI adapter.
 from .._effects import Call, Fetch, Flow, call, fetch
 from .._errors import ProviderError
 from .._types import ErrorCode, User
+from ._authkit import AuthKitProvider
 from ._base import Provider, SignInResult
 from ._jwks import JWKSCache, verify_jwt
 from ._oauth import OAuthProvider
@@ -20,6 +21,7 @@ from ._presets import GitHubProvider, GoogleProvider
 from ._workos import WorkOSProvider
 
 __all__ = [
+    "AuthKitProvider",
     "Call",
     "ErrorCode",
     "Fetch",

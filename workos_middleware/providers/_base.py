@@ -19,6 +19,10 @@ class SignInResult:
     user: User
     account: dict[str, Any]
     profile: dict[str, Any] = field(default_factory=dict)
+    # What the provider needs back later (a refresh token, its session id): kept
+    # encrypted with the session and given to the provider's optional ``refresh`` and
+    # ``signout_url`` methods. ``None`` for providers that keep nothing.
+    provider_state: dict[str, Any] | None = None
 
 
 @runtime_checkable
