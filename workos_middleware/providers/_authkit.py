@@ -207,7 +207,8 @@ class AuthKitProvider:
         body = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         if organization_id:
             body["organization_id"] = organization_id
-        key = hashlib.sha256(f"{refresh_token}\0{organization_id or ''}".encode()).hexdigest()
+        scope = f"{self.base_url}\0{self.client_id}\0{refresh_token}\0{organization_id or ''}"
+        key = hashlib.sha256(scope.encode()).hexdigest()
         data = yield from self._authenticate(body, shared=f"authkit:{key}")
         user, new_state, _claims = yield from self._session_of(data)
         return user, new_state
