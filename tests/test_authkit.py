@@ -24,8 +24,18 @@ from workos_middleware import (
     WSGIAuthMiddleware,
 )
 
-from authtest import API_KEY, APP_URL, CLIENT_ID, SECRET, WORKOS_URL, Client, asgi_app, wsgi_app
-from providertest import KEY, OTHER_KEY, begin, finish, jwks, query_of, session_user
+from support import (
+    API_KEY,
+    APP_URL,
+    CLIENT_ID,
+    SECRET,
+    WORKOS_URL,
+    Client,
+    asgi_app,
+    query_of,
+    wsgi_app,
+)
+from support.idp import KEY, OTHER_KEY, begin, finish, jwks, session_user
 
 ISSUER = f"{WORKOS_URL}/user_management/{CLIENT_ID}"
 USER = {
@@ -39,7 +49,7 @@ USER = {
 }
 
 
-class FakeClock:
+class StepClock:
     def __init__(self) -> None:
         self.now = float(int(time.time()))
 
@@ -47,7 +57,7 @@ class FakeClock:
         return self.now
 
 
-def access_token(clock: FakeClock, *, org: str | None = "org_A", **claims: Any) -> str:
+def access_token(clock: StepClock, *, org: str | None = "org_A", **claims: Any) -> str:
     payload: dict[str, Any] = {
         "iss": ISSUER,
         "sub": USER["id"],
@@ -71,7 +81,7 @@ def access_token(clock: FakeClock, *, org: str | None = "org_A", **claims: Any) 
 class WorkOS:
     """A respx stand-in for AuthKit: codes and refresh tokens, single-use like WorkOS."""
 
-    def __init__(self, router: respx.MockRouter, clock: FakeClock) -> None:
+    def __init__(self, router: respx.MockRouter, clock: StepClock) -> None:
         self.clock = clock
         # Unique per test: the per-process refresh cache must never mix tests up.
         self.prefix = f"rt_{uuid.uuid4().hex[:8]}_"
@@ -133,19 +143,19 @@ class WorkOS:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> StepClock:
+    return StepClock()
 
 
 @pytest.fixture
-def workos_api(clock: FakeClock, adapter: str) -> Iterator[WorkOS]:
+def workos_api(clock: StepClock, adapter: str) -> Iterator[WorkOS]:
     with respx.mock(assert_all_called=False) as router:
         api = WorkOS(router, clock)
         api.kind = adapter
         yield api
 
 
-def authkit(clock: FakeClock, **overrides: Any) -> AuthKitProvider:
+def authkit(clock: StepClock, **overrides: Any) -> AuthKitProvider:
     options: dict[str, Any] = {
         "client_id": CLIENT_ID,
         "client_secret": API_KEY,
@@ -158,7 +168,7 @@ def authkit(clock: FakeClock, **overrides: Any) -> AuthKitProvider:
 
 
 @pytest.fixture
-def client(make_client: Callable[..., Client], clock: FakeClock) -> Client:
+def client(make_client: Callable[..., Client], clock: StepClock) -> Client:
     return make_client(providers=[authkit(clock)], clock=clock)
 
 
@@ -269,7 +279,7 @@ def test_unknown_kid_refetches_the_workos_jwks_once_then_fails(
 
 
 def test_no_refresh_while_the_access_token_is_fresh(
-    client: Client, workos_api: WorkOS, clock: FakeClock
+    client: Client, workos_api: WorkOS, clock: StepClock
 ) -> None:
     sign_in(client)
     clock.now += 200
@@ -280,7 +290,7 @@ def test_no_refresh_while_the_access_token_is_fresh(
 
 
 def test_transparent_refresh_shortly_before_expiry(
-    client: Client, workos_api: WorkOS, clock: FakeClock
+    client: Client, workos_api: WorkOS, clock: StepClock
 ) -> None:
     sign_in(client)
     before = session_cookie(client)
@@ -298,7 +308,7 @@ def test_transparent_refresh_shortly_before_expiry(
 
 
 def test_failed_refresh_keeps_a_still_valid_session_and_ends_an_expired_one(
-    client: Client, workos_api: WorkOS, clock: FakeClock
+    client: Client, workos_api: WorkOS, clock: StepClock
 ) -> None:
     sign_in(client)
     workos_api.refresh_tokens.clear()  # revoked at WorkOS: every refresh is invalid_grant
@@ -314,7 +324,7 @@ def test_failed_refresh_keeps_a_still_valid_session_and_ends_an_expired_one(
 
 
 def test_refresh_racing_another_refresh_redeems_the_token_once(
-    adapter: str, portal: BlockingPortal, workos_api: WorkOS, clock: FakeClock
+    adapter: str, portal: BlockingPortal, workos_api: WorkOS, clock: StepClock
 ) -> None:
     config = AuthConfig(providers=[authkit(clock)], secret=SECRET, url=APP_URL, clock=clock)
     client = Client(adapter, config, portal)
@@ -362,7 +372,7 @@ def test_refresh_racing_another_refresh_redeems_the_token_once(
 
 
 def test_tampered_or_foreign_sealed_state_ends_the_session(
-    make_client: Callable[..., Client], workos_api: WorkOS, clock: FakeClock
+    make_client: Callable[..., Client], workos_api: WorkOS, clock: StepClock
 ) -> None:
     client = make_client(providers=[authkit(clock)], clock=clock)
     sign_in(client)
@@ -394,7 +404,7 @@ def test_sign_out_also_ends_the_workos_session(client: Client, workos_api: WorkO
 
 
 def test_sign_out_without_workos_logout_when_disabled(
-    make_client: Callable[..., Client], workos_api: WorkOS, clock: FakeClock
+    make_client: Callable[..., Client], workos_api: WorkOS, clock: StepClock
 ) -> None:
     client = make_client(providers=[authkit(clock, logout=False)], clock=clock)
     sign_in(client)
@@ -448,7 +458,7 @@ def test_switch_organization_needs_csrf_a_session_and_a_value(
 def test_switch_organization_is_refused_for_a_provider_without_organizations(
     make_client: Callable[..., Client],
 ) -> None:
-    from authtest import TOKEN_RESPONSE
+    from support import TOKEN_RESPONSE
 
     client = make_client()
     with respx.mock(base_url=WORKOS_URL, assert_all_called=False) as router:
