@@ -174,3 +174,28 @@ def test_from_env_without_workos_when_another_provider_is_set() -> None:
 def test_from_env_half_a_pair_is_an_error() -> None:
     with pytest.raises(ConfigurationError, match="GOOGLE_CLIENT_SECRET"):
         AuthConfig.from_env({**ENV, "GOOGLE_CLIENT_ID": "g"})
+
+
+def test_from_env_adds_authkit_and_points_presets_elsewhere() -> None:
+    from workos_middleware import AuthKitProvider, GitHubProvider, GoogleProvider
+
+    env = {
+        **ENV,
+        "WORKOS_AUTHKIT": "true",
+        "GITHUB_CLIENT_ID": "gh",
+        "GITHUB_CLIENT_SECRET": "gh-secret",
+        "GITHUB_BASE_URL": "http://127.0.0.1:4100/oauth/github",
+        "GITHUB_API_URL": "http://127.0.0.1:4100/oauth/github",
+        "GOOGLE_CLIENT_ID": "g",
+        "GOOGLE_CLIENT_SECRET": "g-secret",
+        "GOOGLE_ISSUER": "http://127.0.0.1:4100/oidc/google",
+    }
+    config = AuthConfig.from_env(env)
+    assert list(config.providers) == ["workos", "authkit", "github", "google"]
+    assert isinstance(config.providers["authkit"], AuthKitProvider)
+    github = config.providers["github"]
+    assert isinstance(github, GitHubProvider)
+    assert github.api_url == "http://127.0.0.1:4100/oauth/github"
+    google = config.providers["google"]
+    assert isinstance(google, GoogleProvider)
+    assert google.issuer == "http://127.0.0.1:4100/oidc/google"

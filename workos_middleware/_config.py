@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
+from .providers._authkit import AuthKitProvider
 from .providers._base import Provider
 from .providers._presets import GitHubProvider, GoogleProvider
 from .providers._workos import DEFAULT_BASE_URL, WorkOSProvider
@@ -181,12 +182,23 @@ class AuthConfig:
         ``WORKOS_BASE_URL``, ``AUTH_SECRET`` (or ``NEXTAUTH_SECRET``) and ``AUTH_URL``
         (or ``NEXTAUTH_URL``). ``GITHUB_CLIENT_ID``/``GITHUB_CLIENT_SECRET`` and
         ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET`` add those providers (then WorkOS
-        is optional). Keyword ``options`` are passed on and win over the environment;
-        ``workos={...}``, ``github={...}``, ``google={...}`` add provider options."""
+        is optional; ``GITHUB_BASE_URL``, ``GITHUB_API_URL`` and ``GOOGLE_ISSUER`` point
+        them elsewhere); ``WORKOS_AUTHKIT=true`` adds AuthKit with the WorkOS
+        credentials. Keyword ``options`` are passed on and win over the environment;
+        ``workos={...}``, ``authkit={...}``, ``github={...}``, ``google={...}`` add
+        provider options."""
         env = os.environ if environ is None else environ
         workos_options: dict[str, Any] = dict(options.pop("workos", None) or {})
+        authkit_options: dict[str, Any] = dict(options.pop("authkit", None) or {})
         github_options: dict[str, Any] = dict(options.pop("github", None) or {})
         google_options: dict[str, Any] = dict(options.pop("google", None) or {})
+        for name, key, setting in (
+            ("GITHUB_BASE_URL", "base_url", github_options),
+            ("GITHUB_API_URL", "api_url", github_options),
+            ("GOOGLE_ISSUER", "issuer", google_options),
+        ):
+            if env.get(name):
+                setting.setdefault(key, env[name])
         if "providers" not in options:
             found: list[Provider] = []
             workos = _env_pair(env, "WORKOS_CLIENT_ID", "WORKOS_API_KEY", "the WorkOS dashboard")
@@ -205,6 +217,15 @@ class AuthConfig:
                         **workos_options,
                     )
                 )
+                if env.get("WORKOS_AUTHKIT", "").lower() in ("1", "true", "yes"):
+                    found.append(
+                        AuthKitProvider(
+                            client_id=workos[0],
+                            client_secret=workos[1],
+                            base_url=env.get("WORKOS_BASE_URL") or DEFAULT_BASE_URL,
+                            **authkit_options,
+                        )
+                    )
             if github is not None:
                 found.append(
                     GitHubProvider(client_id=github[0], client_secret=github[1], **github_options)

@@ -26,7 +26,7 @@ import httpx
 
 from .._effects import Flow, fetch
 from .._errors import ConfigurationError, ProviderError
-from .._types import User
+from .._types import ErrorCode, User
 from ._base import SignInResult
 from ._jwks import JWKSCache, verify_jwt
 from ._oauth import json_object
@@ -155,7 +155,7 @@ class AuthKitProvider:
         }
         return f"{self.base_url}/user_management/authorize?{urlencode(query)}"
 
-    def error_code(self, error: str) -> str:
+    def error_code(self, error: str) -> ErrorCode:
         if error in _DENIED:
             return "AccessDenied"
         return "NoConnection" if error in _NO_CONNECTION else "OAuthCallback"
