@@ -11,17 +11,20 @@ import hashlib
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
 import respx
+from anyio.from_thread import BlockingPortal
 
-from workos_middleware import ConfigurationError
+from workos_middleware import AuthConfig, ConfigurationError
+from workos_middleware.testing import sign_in
 
 from support import (
     API_KEY,
@@ -29,6 +32,7 @@ from support import (
     CLIENT_ID,
     TOKEN_RESPONSE,
     WORKOS_URL,
+    django_project,
     organizations,
     query_of,
 )
@@ -340,3 +344,175 @@ def test_examples_refuse_to_load_without_settings(
     example_env.delenv(missing)
     with pytest.raises(ConfigurationError, match=missing):
         load_example(example, example_env)
+
+
+# -- every example: /dashboard and /api/me ------------------------------------------------
+
+BROWSER = {"accept": "text/html,application/xhtml+xml", "sec-fetch-mode": "navigate"}
+EXAMPLE_KINDS = ["starlette", "fastapi", "flask", "django-wsgi", "django-asgi"]
+
+
+class ExampleClient:
+    """One example app behind httpx, used synchronously whatever its interface."""
+
+    def __init__(self, kind: str, config: AuthConfig, app: Any, portal: BlockingPortal) -> None:
+        self.kind = kind
+        self.config = config
+        self.portal = portal
+        self.asgi = kind in ("starlette", "fastapi", "django-asgi")
+        if self.asgi:
+            self.http: Any = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=APP_URL
+            )
+        else:
+            self.http = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=APP_URL)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if self.asgi:
+
+            async def go() -> httpx.Response:
+                return await self.http.request(method, url, **kwargs)
+
+            return self.portal.call(go)
+        response: httpx.Response = self.http.request(method, url, **kwargs)
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+
+@pytest.fixture
+def django_example(example_env: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The Django example's settings, applied over the tests' Django configuration."""
+    django_project.configure()
+    from django.test import override_settings
+
+    example_env.syspath_prepend(str(EXAMPLES / "django_app"))
+    for name in [n for n in sys.modules if n.startswith("django_example")]:
+        example_env.delitem(sys.modules, name)
+    module = importlib.import_module("django_example.settings")
+    overrides = {
+        key: getattr(module, key)
+        for key in dir(module)
+        if key.isupper() and key not in ("INSTALLED_APPS", "DATABASES")
+    }
+    with override_settings(**overrides):
+        yield module
+
+
+def load_django_entry_point(kind: str) -> Any:
+    return importlib.import_module(f"django_example.{kind}").application
+
+
+@pytest.fixture(params=EXAMPLE_KINDS)
+def example(
+    request: pytest.FixtureRequest, example_env: pytest.MonkeyPatch, portal: BlockingPortal
+) -> ExampleClient:
+    kind: str = request.param
+    if kind.startswith("django"):
+        settings = request.getfixturevalue("django_example")
+        app = load_django_entry_point(kind.split("-")[1])
+        config = settings.WORKOS_AUTH
+    else:
+        module = load_example(f"{kind}_app", example_env)
+        app = module.app
+        config = getattr(module, "config", None)
+        if config is None:  # the Flask example keeps it in its middleware only
+            config = module.app.extensions["workos_middleware"].config
+    return ExampleClient(kind, config, app, portal)
+
+
+def signin_page_url(example: ExampleClient, callback: str) -> str:
+    query = urlencode({"callbackUrl": callback})
+    if example.kind == "starlette":  # its own page, pages={"signIn": "/auth/signin"}
+        return f"{APP_URL}/auth/signin?{query}"
+    return f"{APP_URL}/api/auth/signin?{query}"
+
+
+def test_example_protects_dashboard_and_api_me_when_signed_out(example: ExampleClient) -> None:
+    response = example.get("/dashboard?tab=org", headers=BROWSER)
+    assert response.status_code == 302, response.text
+    assert response.headers["location"] == signin_page_url(example, "/dashboard?tab=org")
+
+    response = example.get("/api/me", headers={"accept": "application/json"})
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["www-authenticate"]
+    assert "alice" not in response.text
+
+
+def test_example_signed_in_with_the_testing_helper(example: ExampleClient) -> None:
+    sign_in(example.http, example.config, email="alice@example.com", name="Alice Anderson",
+            organization_id="org_example", roles=["admin"])  # fmt: skip
+    response = example.get("/dashboard", headers=BROWSER)
+    assert response.status_code == 200, response.text
+    assert "<h1>Dashboard</h1>" in response.text
+    assert "Alice Anderson" in response.text
+    assert "alice@example.com" in response.text
+    assert "org_example" in response.text
+    form_posting_to(response.text, "/api/auth/signout")
+
+    me = example.get("/api/me").json()
+    assert me["user"] == {"name": "Alice Anderson", "email": "alice@example.com", "image": None}
+    assert me["expires"].endswith("Z")
+
+
+def test_example_sign_in_from_the_dashboard_returns_to_it(example: ExampleClient) -> None:
+    """The guarded miss, the sign-in page, WorkOS (mocked), and back to /dashboard."""
+    with respx.mock(base_url=WORKOS_URL) as workos:
+        token = workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
+        workos.get("/organizations").respond(200, json=ORGANIZATIONS)
+
+        response = example.get("/dashboard", headers=BROWSER)
+        assert response.status_code == 302
+        form = assert_signin_page(example.get(response.headers["location"]))
+        assert form["fields"]["callbackUrl"]["value"] == "/dashboard"
+
+        response = example.post(form["action"], data=sign_in_form_data(form))
+        params = authorize_params(response)
+        assert_authorize_params(params)
+        response = example.get(
+            "/api/auth/callback/workos", params={"code": "c", "state": params["state"]}
+        )
+        assert response.status_code == 302, response.text
+        assert response.headers["location"] == f"{APP_URL}/dashboard"
+        assert_token_request(token, params)
+
+    response = example.get("/dashboard", headers=BROWSER)
+    assert response.status_code == 200
+    assert "Alice Anderson" in response.text
+    assert example.get("/api/me").json()["user"]["email"] == "alice@example.com"
+
+    signout = assert_signed_in_home(example.get("/"))
+    response = example.post("/api/auth/signout", data=sign_out_data(signout))
+    assert response.status_code == 302
+    assert not example.http.cookies.get("next-auth.session-token")
+    assert_anonymous_home(example.get("/"))
+    assert example.get("/api/me").status_code == 401
+
+
+def test_fastapi_example_documents_the_security_scheme(example_env: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    app = load_example("fastapi_app", example_env).app
+    schema = TestClient(app, base_url=APP_URL).get("/openapi.json").json()
+    assert list(schema["paths"]) == ["/api/me"]
+    assert schema["paths"]["/api/me"]["get"]["security"] == [{"WorkOSSession": []}]
+    assert schema["components"]["securitySchemes"]["WorkOSSession"]["in"] == "cookie"
+
+
+@pytest.mark.parametrize("missing", ["AUTH_SECRET", "AUTH_URL", "WORKOS_CLIENT_ID"])
+def test_new_examples_refuse_to_load_without_settings(
+    missing: str, example_env: pytest.MonkeyPatch
+) -> None:
+    example_env.delenv(missing)
+    with pytest.raises(ConfigurationError, match=missing):
+        load_example("fastapi_app", example_env)
+    example_env.syspath_prepend(str(EXAMPLES / "django_app"))
+    for name in [n for n in sys.modules if n.startswith("django_example")]:
+        example_env.delitem(sys.modules, name)
+    with pytest.raises(ConfigurationError, match=missing):
+        importlib.import_module("django_example.settings")

@@ -20,6 +20,7 @@ def test_public_names() -> None:
             "GoogleProvider",
             "OAuthProvider",
             "OIDCProvider",
+            "MiddlewareNotInstalled",
             "Provider",
             "ProviderError",
             "Session",
@@ -28,6 +29,7 @@ def test_public_names() -> None:
             "WSGIAuthMiddleware",
             "WorkOSMiddlewareError",
             "WorkOSProvider",
+            "current_user",
             "get_csrf_token",
             "get_session",
             "get_signin_context",
@@ -83,4 +85,56 @@ def test_implementation_modules_are_private() -> None:
         for module in pkgutil.iter_modules(workos_middleware.__path__)
         if not module.name.startswith("_")
     ]
-    assert sorted(public) == ["emulator", "providers"]
+    assert sorted(public) == ["emulator", "integrations", "providers", "testing"]
+
+
+def test_integration_modules_are_public_and_pinned() -> None:
+    from workos_middleware.integrations import django, fastapi, flask, starlette
+
+    assert sorted(starlette.__all__) == [
+        "MiddlewareNotInstalled",
+        "current_user",
+        "login_required",
+        "to_response",
+    ]
+    assert sorted(fastapi.__all__) == [
+        "MiddlewareNotInstalled",
+        "OptionalUser",
+        "RequireUser",
+        "SessionCookie",
+        "current_user",
+        "optional_user",
+        "require_user",
+    ]
+    assert sorted(flask.__all__) == [
+        "MiddlewareNotInstalled",
+        "current_user",
+        "get_current_user",
+        "init_app",
+        "login_required",
+        "to_response",
+    ]
+    assert sorted(django.__all__) == [
+        "AuthMiddleware",
+        "MiddlewareNotInstalled",
+        "SETTING",
+        "current_user",
+        "login_required",
+        "to_response",
+    ]
+
+
+def test_the_core_imports_no_web_framework_but_starlette() -> None:
+    """FastAPI, Flask and Django are optional extras: only their integration imports them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workos_middleware, workos_middleware.testing, "
+        "workos_middleware.integrations; "
+        "print(sorted({'fastapi', 'flask', 'django', 'werkzeug'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

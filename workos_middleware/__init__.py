@@ -9,10 +9,16 @@ a leading underscore are the implementation and may change at any time.
 
 from ._asgi import AuthMiddleware
 from ._config import AuthConfig, CookieOptions
-from ._errors import ConfigurationError, ProviderError, WorkOSMiddlewareError
+from ._errors import (
+    ConfigurationError,
+    MiddlewareNotInstalled,
+    ProviderError,
+    WorkOSMiddlewareError,
+)
 from ._request_state import (
     SESSION_KEY,
     USER_KEY,
+    current_user,
     get_csrf_token,
     get_session,
     get_signin_context,
@@ -43,6 +49,7 @@ __all__ = [
     "CookieOptions",
     "GitHubProvider",
     "GoogleProvider",
+    "MiddlewareNotInstalled",
     "OAuthProvider",
     "OIDCProvider",
     "Provider",
@@ -53,6 +60,7 @@ __all__ = [
     "WSGIAuthMiddleware",
     "WorkOSMiddlewareError",
     "WorkOSProvider",
+    "current_user",
     "get_csrf_token",
     "get_session",
     "get_signin_context",

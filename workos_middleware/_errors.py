@@ -9,6 +9,7 @@ from ._types import ErrorCode
 __all__ = [
     "SIGNIN_ERROR_CODES",
     "ConfigurationError",
+    "MiddlewareNotInstalled",
     "ProviderError",
     "SessionTooLarge",
     "WorkOSMiddlewareError",
@@ -34,6 +35,11 @@ class ProviderError(WorkOSMiddlewareError):
     def __init__(self, message: str, code: ErrorCode = "Callback") -> None:
         super().__init__(message)
         self.code = code
+
+
+class MiddlewareNotInstalled(WorkOSMiddlewareError, LookupError):
+    """The user or session of a request was read before the middleware ran for it
+    (the middleware is missing, or sits inside the code that reads the user)."""
 
 
 class SessionTooLarge(WorkOSMiddlewareError):

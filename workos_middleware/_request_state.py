@@ -14,6 +14,7 @@ from typing import Any, Final
 from starlette.authentication import AuthCredentials, BaseUser
 
 from ._core import AuthCore
+from ._errors import MiddlewareNotInstalled
 from ._messages import parse_cookie_header
 from ._session import Identity
 from ._signin_page import signin_context
@@ -24,6 +25,7 @@ __all__ = [
     "STATE_KEY",
     "USER_KEY",
     "RequestAuth",
+    "current_user",
     "get_csrf_token",
     "get_session",
     "get_signin_context",
@@ -31,6 +33,14 @@ __all__ = [
 ]
 
 STATE_KEY: Final = "workos_middleware"
+MIDDLEWARE_ORDER_HELP: Final = (
+    "workos_middleware has not run for this request: wrap the app in "
+    "workos_middleware.AuthMiddleware (ASGI: Starlette, FastAPI) or WSGIAuthMiddleware "
+    "(WSGI: Flask), or add workos_middleware.integrations.django.AuthMiddleware to "
+    "settings.MIDDLEWARE, and place it OUTSIDE every middleware that reads the user "
+    "(first in Starlette's middleware=[...] list; the LAST app.add_middleware() call in "
+    "FastAPI; above them in settings.MIDDLEWARE)"
+)
 SESSION_KEY: Final = "workos_middleware.session"
 USER_KEY: Final = "workos_middleware.user"
 
@@ -91,10 +101,7 @@ def _state_of(request: Any) -> RequestAuth:
             found = holder.get(STATE_KEY)
             if isinstance(found, RequestAuth):
                 return found
-    raise LookupError(
-        "no workos_middleware state on this request: is the app wrapped in "
-        "AuthMiddleware (ASGI) or WSGIAuthMiddleware (WSGI)?"
-    )
+    raise MiddlewareNotInstalled(MIDDLEWARE_ORDER_HELP)
 
 
 def get_session(request: Any) -> dict[str, Any] | None:
@@ -107,8 +114,15 @@ def get_session(request: Any) -> dict[str, Any] | None:
 
 
 def get_user(request: Any) -> BaseUser:
-    """The signed-in :class:`AuthUser`, or Starlette's ``UnauthenticatedUser``."""
+    """The signed-in :class:`AuthUser`, or an anonymous user (Starlette's
+    ``UnauthenticatedUser``, falsy): test ``user.is_authenticated`` or ``if user:``."""
     return _state_of(request).user
+
+
+def current_user(request: Any) -> AuthUser | None:
+    """The signed-in :class:`AuthUser`, or ``None``."""
+    user = _state_of(request).user
+    return user if isinstance(user, AuthUser) else None
 
 
 def get_csrf_token(request: Any) -> str:

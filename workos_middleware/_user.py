@@ -6,7 +6,13 @@ from starlette.authentication import AuthCredentials, BaseUser, UnauthenticatedU
 
 from ._types import SessionToken
 
-__all__ = ["ANONYMOUS_CREDENTIALS", "ANONYMOUS_USER", "AUTHENTICATED", "AuthUser"]
+__all__ = [
+    "ANONYMOUS_CREDENTIALS",
+    "ANONYMOUS_USER",
+    "AUTHENTICATED",
+    "AnonymousUser",
+    "AuthUser",
+]
 
 
 class AuthUser(BaseUser):
@@ -40,6 +46,17 @@ class AuthUser(BaseUser):
         return f"AuthUser(id={self.id!r}, email={self.email!r})"
 
 
-ANONYMOUS_USER = UnauthenticatedUser()
+class AnonymousUser(UnauthenticatedUser):
+    """Nobody signed in: Starlette's ``UnauthenticatedUser``, and falsy, so that
+    ``if request.user:`` and ``if current_user:`` mean "signed in"."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "AnonymousUser()"
+
+
+ANONYMOUS_USER = AnonymousUser()
 ANONYMOUS_CREDENTIALS = AuthCredentials()
 AUTHENTICATED = AuthCredentials(["authenticated"])

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 
-from workos_middleware import SESSION_KEY, AuthConfig, WSGIAuthMiddleware, get_csrf_token
+from workos_middleware import AuthConfig, get_csrf_token, get_session
 from workos_middleware.emulator import create_app as create_emulator
 from workos_middleware.emulator.embedded import (
     BANNER,
@@ -20,6 +21,7 @@ from workos_middleware.emulator.embedded import (
     emulator_environ,
     serve_in_thread,
 )
+from workos_middleware.integrations.flask import current_user, init_app, login_required
 
 environ = dict(os.environ)
 banner = ""
@@ -38,16 +40,17 @@ if credentials_missing(environ) and app_url:
     announce(emulator_url)
 
 app = Flask(__name__)
-# The middleware answers /api/auth/* itself (sign-in page included) and puts the session
-# of every other request in the WSGI environ.
-app.wsgi_app = WSGIAuthMiddleware(app.wsgi_app, config=AuthConfig.from_env(environ))  # type: ignore[method-assign]
+# Wraps app.wsgi_app in WSGIAuthMiddleware: it answers /api/auth/* itself (sign-in page
+# included) and puts the session of every other request in the WSGI environ.
+init_app(app, AuthConfig.from_env(environ))
 
 
 @app.get("/")
 def home() -> str:
     """The signed-in user and a sign-out button, or a sign-in link."""
-    # The same value GET /api/auth/session returns: {"user": {...}, "expires": ...} or None.
-    session = request.environ[SESSION_KEY]
+    # The same value GET /api/auth/session returns: {"user": {...}, "expires": ...} or None
+    # (also in request.environ["workos_middleware.session"]).
+    session = get_session(request)
     if session is None:
         return render_template("home.html", user=None, banner=banner)
     return render_template(
@@ -57,3 +60,24 @@ def home() -> str:
         csrf_token=get_csrf_token(request),
         banner=banner,
     )
+
+
+@app.get("/dashboard")
+@login_required  # signed out: a browser goes to sign in and comes back here
+def dashboard() -> str:
+    """A protected page showing the signed-in user (``current_user``, as Flask-Login's)."""
+    session = get_session(request) or {}
+    return render_template(
+        "dashboard.html",
+        user=current_user,
+        expires=session.get("expires"),
+        csrf_token=get_csrf_token(request),
+        banner=banner,
+    )
+
+
+@app.get("/api/me")
+@login_required  # signed out: 401 JSON for scripts, a redirect for a browser
+def api_me() -> ResponseReturnValue:
+    """The session as JSON: the same value GET /api/auth/session returns."""
+    return jsonify(get_session(request))

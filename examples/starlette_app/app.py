@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.templating import Jinja2Templates
 
@@ -35,6 +35,7 @@ from workos_middleware.emulator.embedded import (
     credentials_missing,
     emulator_environ,
 )
+from workos_middleware.integrations.starlette import current_user, login_required
 
 HERE = Path(__file__).resolve().parent
 
@@ -85,6 +86,25 @@ async def home(request: Request) -> Response:
     return templates.TemplateResponse(request, "home.html", context)
 
 
+@login_required  # signed out: a browser goes to sign in and comes back here
+async def dashboard(request: Request) -> Response:
+    """A protected page showing the signed-in user."""
+    session = get_session(request) or {}
+    context = {
+        "user": current_user(request),
+        "expires": session.get("expires"),
+        "csrf_token": get_csrf_token(request),
+        "banner": banner,
+    }
+    return templates.TemplateResponse(request, "dashboard.html", context)
+
+
+@login_required  # signed out: 401 JSON for scripts, a redirect for a browser
+async def api_me(request: Request) -> Response:
+    """The session as JSON: the same value GET /api/auth/session returns."""
+    return JSONResponse(get_session(request))
+
+
 async def signin(request: Request) -> Response:
     """The custom sign-in page: an email field and "Sign in with SSO" for WorkOS."""
     context = {**get_signin_context(request), "banner": banner}
@@ -94,6 +114,8 @@ async def signin(request: Request) -> Response:
 app = Starlette(
     routes=[
         Route("/", home),
+        Route("/dashboard", dashboard),
+        Route("/api/me", api_me),
         Route("/auth/signin", signin),
         *routes_of_emulator,
     ],

@@ -2,8 +2,9 @@
 
 A unique module name (not ``helpers``), so it cannot clash with the other test folders'.
 Each example runs as its own server process, from its own folder, in an environment
-without WorkOS credentials, so it embeds the local WorkOS emulator (the Starlette app
-mounts it at ``/_workos``; the Flask app serves it on a second loopback port).
+without WorkOS credentials, so it embeds the local WorkOS emulator (the Starlette and
+FastAPI apps mount it at ``/_workos``; the Flask and Django apps serve it on a second
+loopback port).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ SCRUBBED_ENV = (
     "FLASK_DEBUG",
     "FLASK_RUN_HOST",
     "FLASK_RUN_PORT",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_DEBUG",
 )
 START_TIMEOUT = 20.0
 
@@ -77,6 +80,7 @@ class Example:
     signin_path: str  # where the sign-in page is rendered
     email_label: str  # the accessible name of its email field
     custom_signin_page: bool
+    mounts_emulator: bool  # ASGI: at /_workos; WSGI: a second port (WORKOS_EMULATOR_PORT)
 
     @property
     def folder(self) -> Path:
@@ -85,14 +89,19 @@ class Example:
     def command(self, port: int) -> list[str]:
         """The documented way to run it, from its folder, with the tests' Python."""
         listen = ["--host", "127.0.0.1", "--port", str(port)]
-        if self.name == "starlette":
+        if self.name in ("starlette", "fastapi"):
             return [sys.executable, "-m", "uvicorn", "app:app", *listen]
+        if self.name == "django":
+            return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
         return [sys.executable, "-m", "flask", "--app", "app", "run", *listen]
 
 
+BUILT_IN_PAGE = "/api/auth/signin"
 EXAMPLES_UNDER_TEST = {
-    "starlette": Example("starlette", "/auth/signin", "Email", custom_signin_page=True),
-    "flask": Example("flask", "/api/auth/signin", "Work email", custom_signin_page=False),
+    "starlette": Example("starlette", "/auth/signin", "Email", True, mounts_emulator=True),
+    "flask": Example("flask", BUILT_IN_PAGE, "Work email", False, mounts_emulator=False),
+    "fastapi": Example("fastapi", BUILT_IN_PAGE, "Work email", False, mounts_emulator=True),
+    "django": Example("django", BUILT_IN_PAGE, "Work email", False, mounts_emulator=False),
 }
 
 
@@ -150,7 +159,7 @@ def start_example(example: Example, log_dir: Path) -> RunningExample:
         PYTHONUNBUFFERED="1",
         NO_COLOR="1",
     )
-    if example.name == "flask":
+    if not example.mounts_emulator:
         emulator_port = free_port()
         env["WORKOS_EMULATOR_PORT"] = str(emulator_port)
         emulator_url = f"http://127.0.0.1:{emulator_port}"

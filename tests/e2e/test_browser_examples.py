@@ -1,9 +1,9 @@
-"""Both example apps in a real browser, signing in through their embedded WorkOS emulator.
+"""The example apps in a real browser, signing in through their embedded WorkOS emulator.
 
 Every test runs once per example (the ``app`` fixture): Starlette with its custom
-sign-in page at ``/auth/signin``, Flask with the middleware's built-in page at
-``/api/auth/signin``. Each test starts from a fresh browser context (no cookies) and
-saves a full-page screenshot of the pages it checks under
+sign-in page at ``/auth/signin``; Flask, FastAPI and Django with the middleware's
+built-in page at ``/api/auth/signin``. Each test starts from a fresh browser context
+(no cookies) and saves a full-page screenshot of the pages it checks under
 ``artifacts/screenshots/<example>/``.
 """
 
@@ -194,3 +194,51 @@ def test_unknown_email_domain_shows_no_connection(
     assert answer["error"] == ["organization_invalid"]
     assert session_of(page, app) == {}
     screenshot(page, app.name, "06-unknown-domain")
+
+
+def test_dashboard_signed_out_leads_through_sign_in_back_to_it(
+    page: Page, app: RunningExample
+) -> None:
+    response = page.goto(app.url("/dashboard"))
+    assert response is not None and response.status == 200
+    # The guarded miss: a browser navigation is sent to sign in, to come back here.
+    assert path_of(page.url) == app.example.signin_path
+    assert query_lists(page.url)["callbackUrl"] == ["/dashboard"]
+    expect(page.get_by_role("button", name=SSO_BUTTON)).to_be_visible()
+
+    submit_email(page, app, "alice@example.com")
+    page.get_by_role("button", name="Sign in as Alice Anderson", exact=True).click()
+
+    page.wait_for_url(app.url("/dashboard"))
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    main = page.get_by_role("main")
+    expect(main.get_by_text("Alice Anderson", exact=True)).to_be_visible()
+    expect(main.get_by_text("alice@example.com", exact=True)).to_be_visible()
+    expect(main.get_by_text(EXAMPLE_ORG_ID, exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect_banner(page)
+    screenshot(page, app.name, "07-dashboard-signed-in")
+
+
+def test_api_me_signed_out_and_in(page: Page, app: RunningExample) -> None:
+    response = page.request.get(app.url("/api/me"), headers={"accept": "application/json"})
+    assert response.status == 401
+    assert response.headers["content-type"].startswith("application/json")
+    assert "www-authenticate" in response.headers
+
+    sign_in_as_alice(page, app)
+    page.get_by_role("link", name="Your session as JSON").click()
+    page.wait_for_url(app.url("/api/me"))
+    response = page.request.get(app.url("/api/me"))
+    assert response.status == 200
+    me = response.json()
+    assert me["user"]["name"] == "Alice Anderson"
+    assert me["user"]["email"] == "alice@example.com"
+    assert me == session_of(page, app)
+
+    # Signed out again, the dashboard is closed.
+    page.goto(app.url("/"))
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(app.url("/"))
+    page.goto(app.url("/dashboard"))
+    assert path_of(page.url) == app.example.signin_path

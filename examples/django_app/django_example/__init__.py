@@ -1,0 +1,1 @@
+"""A Django project behind workos_middleware: no database, no django.contrib.auth."""

@@ -1,0 +1,71 @@
+"""Settings of the Django example; every workos_middleware setting comes from the
+environment (see README.md).
+
+The two lines that matter are ``WORKOS_AUTH`` (the middleware's configuration) and the
+middleware's place in ``MIDDLEWARE``. No database and no ``django.contrib`` app is
+needed: the session is a signed cookie and the user is ``request.auth_user``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from workos_middleware import AuthConfig
+from workos_middleware.emulator import create_app as create_emulator
+from workos_middleware.emulator.embedded import (
+    BANNER,
+    announce,
+    credentials_missing,
+    emulator_environ,
+    serve_in_thread,
+)
+
+HERE = Path(__file__).resolve().parent
+
+environ = dict(os.environ)
+EXAMPLE_BANNER = ""
+app_url = environ.get("AUTH_URL") or environ.get("NEXTAUTH_URL") or ""
+if credentials_missing(environ) and app_url:
+    # No WorkOS credentials: serve the local WorkOS emulator on a second loopback port
+    # (WORKOS_EMULATOR_PORT, default: any free one) and point the middleware at it.
+    # With WORKOS_API_KEY set, nothing of this runs.
+    parts = urlsplit(app_url)
+    emulator = create_emulator(
+        redirect_uris=[f"{parts.scheme}://{parts.netloc}/api/auth/callback/workos"]
+    )
+    emulator_url = serve_in_thread(emulator, port=int(environ.get("WORKOS_EMULATOR_PORT", "0")))
+    environ = emulator_environ(environ, emulator_url)
+    EXAMPLE_BANNER = BANNER
+    announce(emulator_url)
+
+# The middleware's configuration: AuthConfig.from_env() raises a ConfigurationError
+# naming any missing setting, so a misconfigured project does not start.
+WORKOS_AUTH = AuthConfig.from_env(environ)
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Early, before anything that reads request.auth_user; it answers /api/auth/* itself.
+    "workos_middleware.integrations.django.AuthMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# Django's own signing key; this example signs nothing with it (the middleware uses
+# AUTH_SECRET), but Django refuses to start without one.
+SECRET_KEY = environ.get("DJANGO_SECRET_KEY") or "django-insecure-example-only"
+DEBUG = environ.get("DJANGO_DEBUG") == "1"
+ALLOWED_HOSTS = [urlsplit(app_url).hostname or "127.0.0.1"]
+ROOT_URLCONF = "django_example.urls"
+WSGI_APPLICATION = "django_example.wsgi.application"
+INSTALLED_APPS: list[str] = []
+DATABASES: dict[str, object] = {}
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [HERE / "templates"],
+        "OPTIONS": {"context_processors": []},
+    }
+]
+USE_TZ = True

@@ -1,0 +1,284 @@
+"""Django: a native middleware for ``settings.MIDDLEWARE`` and a ``login_required``.
+
+In ``settings.py``::
+
+    from workos_middleware import AuthConfig
+
+    WORKOS_AUTH = AuthConfig.from_env()          # every option, protect=[...] included
+    MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware",
+        "workos_middleware.integrations.django.AuthMiddleware",
+        ...                                      # everything that reads the user after it
+    ]
+
+and in views::
+
+    from workos_middleware.integrations.django import login_required
+
+    @login_required                              # 302 to sign-in, or 401 JSON
+    def dashboard(request):
+        return render(request, "dashboard.html", {"user": request.auth_user})
+
+The middleware answers ``/api/auth/*`` itself and sets ``request.auth_user`` (an
+:class:`~workos_middleware.AuthUser`, or ``None``) and ``request.auth_session`` (what
+``GET /api/auth/session`` returns, or ``None``) on every other request; the package's
+``get_session(request)`` and ``get_csrf_token(request)`` work on Django requests too. It
+runs in sync and async mode (WSGI and ASGI) and needs neither ``django.contrib.auth``
+nor a database; ``request.user`` is left to Django.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
+
+import httpx
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from .._config import AuthConfig
+from .._core import AuthCore
+from .._drivers import run_async, run_sync
+from .._errors import ConfigurationError, MiddlewareNotInstalled
+from .._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
+from .._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
+from .._routes import handle
+from .._session import ANONYMOUS, Identity
+from .._user import AuthUser
+from ._guard import guarded_miss, is_allowed
+
+__all__ = [
+    "SETTING",
+    "AuthMiddleware",
+    "MiddlewareNotInstalled",
+    "current_user",
+    "login_required",
+    "to_response",
+]
+
+SETTING = "WORKOS_AUTH"
+
+View = TypeVar("View", bound=Callable[..., Any])
+GetResponse = Callable[[HttpRequest], Any]
+
+
+# -- translation ----------------------------------------------------------------------
+
+
+def _auth_request(request: HttpRequest) -> AuthRequest:
+    method = (request.method or "GET").upper()
+    body, too_large = b"", False
+    if method == "POST":
+        try:
+            too_large = int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
+        except ValueError:
+            too_large = False
+        if not too_large:
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                too_large = True
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    return AuthRequest(
+        method=method,
+        path=request.path_info,
+        query_string=request.META.get("QUERY_STRING", ""),
+        headers=headers,
+        body=body,
+        body_too_large=too_large or len(body) > MAX_BODY_BYTES,
+    )
+
+
+def _add_set_cookie(response: HttpResponseBase, header: str) -> None:
+    """A Set-Cookie value of the core, through Django's own cookie API."""
+    pair, *attributes = header.split("; ")
+    name, _, value = pair.partition("=")
+    options: dict[str, Any] = {"httponly": False, "secure": False, "path": "/"}
+    for attribute in attributes:
+        key, _, argument = attribute.partition("=")
+        key = key.lower()
+        if key == "max-age":
+            options["max_age"] = int(argument)
+        elif key in ("path", "domain", "samesite"):
+            options[key] = argument
+        elif key in ("httponly", "secure"):
+            options[key] = True
+    response.set_cookie(name, value, **options)
+
+
+def to_response(answer: AuthResponse, method: str = "GET") -> HttpResponse:
+    """The core's response as a Django ``HttpResponse`` (cookies in ``response.cookies``)."""
+    response = HttpResponse(b"" if method == "HEAD" else answer.body, status=answer.status)
+    seen: set[str] = set()
+    for name, value in answer.headers:
+        if name.lower() == "set-cookie":
+            _add_set_cookie(response, value)
+        elif name.lower() in seen:
+            response[name] = f"{response[name]}, {value}"
+        else:
+            response[name] = value
+            seen.add(name.lower())
+    return response
+
+
+# -- the middleware -------------------------------------------------------------------
+
+
+class AuthMiddleware:
+    """workos_middleware as a Django middleware; configured by ``settings.WORKOS_AUTH``."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: GetResponse) -> None:
+        config = getattr(settings, SETTING, None)
+        if not isinstance(config, AuthConfig):
+            raise ConfigurationError(
+                f"set {SETTING} = AuthConfig.from_env() (or AuthConfig(...)) in your Django "
+                "settings for workos_middleware.integrations.django.AuthMiddleware; "
+                f"got {type(config).__name__}"
+            )
+        self.get_response = get_response
+        self.config = config
+        self.core = AuthCore.build(config)
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+        else:
+            asynchronous = config.async_functions()
+            if asynchronous:
+                raise ConfigurationError(
+                    "async callbacks need Django in async mode (ASGI, async-capable "
+                    f"middleware); make these plain functions: {', '.join(asynchronous)}"
+                )
+        self._client: httpx.Client | None = None
+        self._async_client: httpx.AsyncClient | None = None
+
+    @property
+    def http_client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(self.config.http_timeout, connect=5.0),
+                follow_redirects=False,
+            )
+        return self._client
+
+    @property
+    def async_http_client(self) -> httpx.AsyncClient:
+        if self._async_client is None:
+            self._async_client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.config.http_timeout, connect=5.0),
+                follow_redirects=False,
+            )
+        return self._async_client
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self._acall(request)
+        if self.core.is_auth_path(request.path_info):
+            auth_request = _auth_request(request)
+            answer = run_sync(handle(self.core, auth_request), self.http_client)
+            return to_response(answer, auth_request.method)
+        state = self._known_state(request)
+        if state is None:
+            state = self._attach(request, self._identify_sync(request))
+        else:
+            self._expose(request, state)
+        response: HttpResponseBase = self.get_response(request)
+        return self._with_cookies(response, state)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        if self.core.is_auth_path(request.path_info):
+            auth_request = _auth_request(request)
+            answer = await run_async(handle(self.core, auth_request), self.async_http_client)
+            return to_response(answer, auth_request.method)
+        state = self._known_state(request)
+        if state is None:
+            cookie_header = request.META.get("HTTP_COOKIE", "")
+            identity = ANONYMOUS
+            if cookie_header and self.core.sessions.present(cookie_header):
+                identity = await run_async(
+                    self.core.sessions.identify(cookie_header), self.async_http_client
+                )
+            state = self._attach(request, identity)
+        else:
+            self._expose(request, state)
+        get_response = cast(Callable[[HttpRequest], Awaitable[HttpResponseBase]], self.get_response)
+        response = await get_response(request)
+        return self._with_cookies(response, state)
+
+    def _identify_sync(self, request: HttpRequest) -> Identity:
+        cookie_header = request.META.get("HTTP_COOKIE", "")
+        if cookie_header and self.core.sessions.present(cookie_header):
+            return run_sync(self.core.sessions.identify(cookie_header), self.http_client)
+        return ANONYMOUS
+
+    @staticmethod
+    def _known_state(request: HttpRequest) -> RequestAuth | None:
+        """The state of the WSGI/ASGI middleware, when that wraps the project too."""
+        found = request.META.get(STATE_KEY)
+        return found if isinstance(found, RequestAuth) else None
+
+    def _attach(self, request: HttpRequest, identity: Identity) -> RequestAuth:
+        state = RequestAuth(self.core, identity, request.META.get("HTTP_COOKIE", ""))
+        request.META[STATE_KEY] = state
+        request.META[SESSION_KEY] = state.session
+        request.META[USER_KEY] = state.user
+        self._expose(request, state)
+        return state
+
+    @staticmethod
+    def _expose(request: HttpRequest, state: RequestAuth) -> None:
+        user = state.user
+        request.auth_user = user if isinstance(user, AuthUser) else None  # type: ignore[attr-defined]
+        request.auth_session = state.session  # type: ignore[attr-defined]
+
+    def _with_cookies(self, response: HttpResponseBase, state: RequestAuth) -> HttpResponseBase:
+        if state.core is not self.core:
+            return response  # the outer WSGI/ASGI middleware sends its own cookies
+        for header in state.set_cookies:
+            _add_set_cookie(response, header)
+        return response
+
+
+# -- the decorator --------------------------------------------------------------------
+
+
+def denial(request: HttpRequest, allow: Any = None) -> HttpResponse | None:
+    """The guarded miss for this request, or ``None`` when the user may go on."""
+    method = (request.method or "GET").upper()
+    if current_user(request) is None:
+        return to_response(guarded_miss(request), method)
+    if allow is not None and not is_allowed(request, allow):
+        return to_response(guarded_miss(request, forbidden=True), method)
+    return None
+
+
+def login_required(view: View | None = None, *, allow: Any = None) -> Any:
+    """Decorate a view (sync or async): signed-out visitors get the guarded miss (302 to
+    sign-in, or 401 JSON); with ``allow=AccessRule(...)``, users outside it get 403.
+    For class-based views: ``method_decorator(login_required, name="dispatch")``."""
+
+    def decorate(function: View) -> View:
+        if iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                refused = denial(request, allow)
+                if refused is not None:
+                    return refused
+                return await function(request, *args, **kwargs)
+
+            return cast(View, async_wrapper)
+
+        @functools.wraps(function)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            refused = denial(request, allow)
+            return refused if refused is not None else function(request, *args, **kwargs)
+
+        return cast(View, wrapper)
+
+    return decorate if view is None else decorate(view)
