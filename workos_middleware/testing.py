@@ -36,7 +36,6 @@ from ._user import AuthUser
 __all__ = ["session_cookies", "sign_in", "sign_out"]
 
 
-
 def _core(config: AuthConfig | None, client: Any) -> AuthCore:
     if config is None:
         config = _django_setting() if _is_django_client(client) else None
