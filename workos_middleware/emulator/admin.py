@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .authorize import AuthorizeEndpoints
 from .data import DataError, plain
 from .datafile import (
     dump_data,
@@ -23,6 +24,8 @@ from .datafile import (
     parse_user,
 )
 from .faults import FaultError
+from .oauth import Refusal
+from .redirects import is_registered, with_params
 from .store import EmulatorState
 from .wire import message_error
 
@@ -53,8 +56,9 @@ def _path_id(body: Any, key: str, expected: str) -> None:
 class AdminEndpoints:
     """The ``/_emulator/`` routes, bound to one :class:`EmulatorState`."""
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: EmulatorState, sso: AuthorizeEndpoints) -> None:
         self.state = state
+        self.sso = sso
 
     def routes(self) -> list[BaseRoute]:
         org = f"{PREFIX}/organizations/{{organization_id}}"
@@ -75,6 +79,7 @@ class AdminEndpoints:
             Route(f"{PREFIX}/faults", self.clear_faults, methods=["DELETE"]),
             Route(f"{PREFIX}/requests", self.list_requests, methods=["GET"]),
             Route(f"{PREFIX}/requests", self.clear_requests, methods=["DELETE"]),
+            Route(f"{PREFIX}/idp_initiated", self.idp_initiated, methods=["POST"]),
         ]
 
     async def health(self, request: Request) -> Response:
@@ -160,6 +165,32 @@ class AdminEndpoints:
             return _not_found(f"No user {user_id!r} in connection {connection_id!r}.")
         self.state.update_data(lambda d: d.delete_user(connection_id, user_id))
         return Response(status_code=204)
+
+    async def idp_initiated(self, request: Request) -> Response:
+        """An IdP-initiated sign-in without a browser: the URL the IdP would send it to."""
+        try:
+            body = await _body(request)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        if not isinstance(body, dict):
+            return _bad_request("body: expected a JSON object")
+        connection = self.state.data.connection(str(body.get("connection_id", "")))
+        if connection is None or not connection.active:
+            return _bad_request("connection_id: expected the id of an active connection")
+        user = connection.user(str(body.get("user_id", "")))
+        if user is None and isinstance(body.get("email"), str):
+            user = connection.user_by_email(body["email"])
+        if user is None:
+            return _bad_request("user_id or email: expected a user of the connection")
+        redirect_uri = body.get("redirect_uri") or next(iter(self.state.redirect_uris), "")
+        if not isinstance(redirect_uri, str) or not is_registered(
+            redirect_uri, self.state.redirect_uris
+        ):
+            return _bad_request("redirect_uri: expected a registered redirect URI")
+        code = self.sso.sso_code(connection, user, redirect_uri)
+        if isinstance(code, Refusal):
+            return _bad_request(f"{code.error}: {code.description}")
+        return JSONResponse({"url": with_params(redirect_uri, {"code": code}), "code": code})
 
     async def list_faults(self, request: Request) -> Response:
         return JSONResponse({"data": [f.to_json() for f in self.state.faults()]})

@@ -103,7 +103,7 @@ def create_app(
     sso = AuthorizeEndpoints(state)
     tokens = TokenEndpoints(state)
     organizations = OrganizationEndpoints(state)
-    admin = AdminEndpoints(state)
+    admin = AdminEndpoints(state, sso)
 
     async def index(request: Request) -> Response:
         return render(
@@ -123,6 +123,8 @@ def create_app(
         Route("/", index, methods=["GET"]),
         Route("/sso/authorize", sso.authorize, methods=["GET"]),
         Route("/sso/authorize/complete", sso.complete, methods=["POST"]),
+        Route("/sso/idp_initiated", sso.idp_dashboard, methods=["GET"]),
+        Route("/sso/idp_initiated", sso.idp_launch, methods=["POST"]),
         Route("/sso/token", faulty("token", tokens.token), methods=["POST"]),
         Route("/sso/profile", faulty("profile", tokens.profile), methods=["GET"]),
         Route(

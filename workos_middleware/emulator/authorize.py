@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from . import pkce
 from .data import Connection, EmulatorData, Organization, User
 from .forms import BodyError, read_fields
+from .oauth import (
+    Refusal,
+    refuse,
+    request_problem,
+    return_to,
+    send_code,
+    unredirectable_problem,
+)
 from .pages import error_page, render
-from .redirects import LOOPBACK_HOSTS, is_registered, with_params
+from .redirects import is_registered
 from .store import EmulatorState
-from .wire import profile_json
+from .wire import SSO, profile_json
 
 PROVIDERS = (
     "GoogleOAuth",
@@ -39,14 +46,6 @@ PROVIDERS = (
     "VercelMarketplaceOAuth",
 )
 SELECTORS = ("connection", "organization", "provider", "domain")
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """An authorization error that goes back to the app on its redirect URI."""
-
-    error: str
-    description: str
 
 
 @dataclass(frozen=True)
@@ -98,11 +97,6 @@ def resolve_selector(data: EmulatorData, name: str, value: str) -> Selection | R
     return _organization_connection(data, owners[0])
 
 
-def _return_to(redirect_uri: str) -> str:
-    parts = urlsplit(redirect_uri)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
 class AuthorizeEndpoints:
     """The browser-facing half of the emulator, bound to one :class:`EmulatorState`."""
 
@@ -139,6 +133,7 @@ class AuthorizeEndpoints:
                 client_id, redirect_uri, app_state, found.connection, hinted, challenge
             )
         pending = self.state.start_sign_in(
+            SSO,
             client_id=client_id,
             redirect_uri=redirect_uri,
             state=app_state,
@@ -156,9 +151,11 @@ class AuthorizeEndpoints:
             login_hint=login_hint,
             hinted_id=hinted.id if hinted else None,
             pending_id=pending.id,
-            return_to=_return_to(redirect_uri),
+            return_to=return_to(redirect_uri),
             # Relative to /sso/authorize, so it works under any mount prefix or proxy path.
             action="authorize/complete",
+            idp_initiated_url="idp_initiated?"
+            + urlencode({"connection": found.connection.id, "redirect_uri": redirect_uri}),
         )
 
     async def complete(self, request: Request) -> Response:
@@ -167,7 +164,7 @@ class AuthorizeEndpoints:
             fields, _ = await read_fields(request)
         except BodyError as exc:
             return error_page("Unreadable form", str(exc))
-        pending = self.state.finish_sign_in(fields.get("request", ""))
+        pending = self.state.finish_sign_in(fields.get("request", ""), SSO)
         if pending is None:
             return error_page(
                 "Sign-in request expired",
@@ -177,7 +174,7 @@ class AuthorizeEndpoints:
         if fields.get("action") == "deny":
             refusal = Refusal("access_denied", "The user denied access to the application.")
             return self._refuse(pending.redirect_uri, pending.state, refusal)
-        connection = self.state.data.connection(pending.connection_id)
+        connection = self.state.data.connection(pending.connection_id or "")
         user = connection.user(fields.get("user", "")) if connection else None
         if connection is None or user is None:
             return error_page(
@@ -203,78 +200,110 @@ class AuthorizeEndpoints:
         user: User,
         code_challenge: str | None,
     ) -> Response:
-        organization = self.state.data.organization(connection.organization_id or "")
-        if organization is not None and not organization.allows_email(user.email):
-            refusal = Refusal(
-                "profile_not_allowed_outside_organization",
-                f"The profile's email domain {user.email_domain} is not a verified domain "
-                f"of the organization {organization.name}.",
-            )
-            return self._refuse(redirect_uri, app_state, refusal)
-        code = self.state.issue_code(
-            client_id=client_id,
+        code = self.sso_code(connection, user, redirect_uri, code_challenge)
+        if isinstance(code, Refusal):
+            return self._refuse(redirect_uri, app_state, code)
+        return send_code(redirect_uri, code, app_state)
+
+    def sso_code(
+        self,
+        connection: Connection,
+        user: User,
+        redirect_uri: str,
+        code_challenge: str | None = None,
+    ) -> str | Refusal:
+        """A code for ``user``'s profile, or the refusal of the connection's organization."""
+        refusal = domain_refusal(self.state.data, connection, user)
+        if refusal is not None:
+            return refusal
+        return self.state.issue_code(
+            SSO,
+            client_id=self.state.client_id,
             redirect_uri=redirect_uri,
-            profile=profile_json(user, connection),
+            grant=profile_json(user, connection),
             code_challenge=code_challenge,
         )
-        return RedirectResponse(with_params(redirect_uri, {"code": code, "state": app_state}), 302)
 
     def _refuse(self, redirect_uri: str, app_state: str | None, refusal: Refusal) -> Response:
-        params = {
-            "error": refusal.error,
-            "error_description": refusal.description,
-            "state": app_state,
-        }
-        return RedirectResponse(with_params(redirect_uri, params), 302)
+        return refuse(redirect_uri, app_state, refusal)
+
+    # -- IdP-initiated sign-in --------------------------------------------------------------
+
+    def _idp_problem(self, fields: Mapping[str, str]) -> Response | Connection:
+        """The connection an IdP-initiated sign-in starts from, or a 400 page."""
+        connection = self.state.data.connection(fields.get("connection", ""))
+        if connection is None or not connection.active:
+            return error_page(
+                "Unknown connection",
+                "IdP-initiated sign-in needs the id of an active connection.",
+                details=[("connection", fields.get("connection") or "(missing)")],
+            )
+        redirect_uri = fields.get("redirect_uri", "")
+        if not is_registered(redirect_uri, self.state.redirect_uris):
+            return error_page(
+                "Redirect URI not registered",
+                "The redirect_uri is missing or is not registered.",
+                details=[("redirect_uri", redirect_uri or "(missing)")],
+            )
+        return connection
+
+    async def idp_dashboard(self, request: Request) -> Response:
+        """The identity provider's own page: open the app as one of the connection's users."""
+        found = self._idp_problem(request.query_params)
+        if not isinstance(found, Connection):
+            return found
+        return render(
+            "idp_dashboard.html",
+            connection=found,
+            users=found.users,
+            redirect_uri=request.query_params["redirect_uri"],
+            return_to=return_to(request.query_params["redirect_uri"]),
+        )
+
+    async def idp_launch(self, request: Request) -> Response:
+        """The dashboard's button: to the app's redirect URI with a code and no state."""
+        try:
+            fields, _ = await read_fields(request)
+        except BodyError as exc:
+            return error_page("Unreadable form", str(exc))
+        found = self._idp_problem(fields)
+        if not isinstance(found, Connection):
+            return found
+        user = found.user(fields.get("user", ""))
+        if user is None:
+            return error_page(
+                "Unknown test user", "The chosen user is not a user of this connection."
+            )
+        code = self.sso_code(found, user, fields["redirect_uri"])
+        if isinstance(code, Refusal):
+            return self._refuse(fields["redirect_uri"], None, code)
+        return send_code(fields["redirect_uri"], code, None)
 
     def _unredirectable_problem(self, q: Mapping[str, str]) -> Response | None:
         """The readable 400 page for a request that cannot go back to the app, if any."""
-        client_id = q.get("client_id", "")
-        if client_id != self.state.client_id:
-            return error_page(
-                "Unknown client",
-                "The client_id is missing or is not this emulator's client.",
-                details=[("client_id", client_id or "(missing)")],
-                hint=f"This emulator accepts client_id {self.state.client_id}.",
-            )
-        redirect_uri = q.get("redirect_uri", "")
-        if not is_registered(redirect_uri, self.state.redirect_uris):
-            registered = ", ".join(self.state.redirect_uris) or "none besides loopback"
-            return error_page(
-                "Redirect URI not registered",
-                "The redirect_uri is missing or is not registered, so the emulator will not "
-                "send the browser there.",
-                details=[("redirect_uri", redirect_uri or "(missing)")],
-                hint=f"Registered: any http(s) URI on {', '.join(LOOPBACK_HOSTS)}; "
-                f"also: {registered}.",
-            )
-        problem = _parameter_problem(q)
-        if problem is not None:
-            name, explanation = problem
-            return error_page(
-                "Invalid authorization request",
-                explanation,
-                details=[(name, q.get(name) or "(missing)")],
-            )
+        return unredirectable_problem(
+            q, self.state.client_id, self.state.redirect_uris, _parameter_problem
+        )
+
+
+def domain_refusal(data: EmulatorData, connection: Connection, user: User) -> Refusal | None:
+    """The refusal of an organization whose verified domains do not include the user's."""
+    organization = data.organization(connection.organization_id or "")
+    if organization is None or organization.allows_email(user.email):
         return None
+    return Refusal(
+        "profile_not_allowed_outside_organization",
+        f"The profile's email domain {user.email_domain} is not a verified domain "
+        f"of the organization {organization.name}.",
+    )
 
 
 def _parameter_problem(q: Mapping[str, str]) -> tuple[str, str] | None:
     """A (parameter, explanation) pair for a malformed request, if any."""
-    if q.get("response_type") != "code":
-        return ("response_type", "response_type must be code.")
-    challenge = q.get("code_challenge")
-    method = q.get("code_challenge_method")
-    if challenge:
-        if method != "S256":
-            return ("code_challenge_method", "code_challenge_method must be S256.")
-        if not pkce.valid_challenge(challenge):
-            return ("code_challenge", "code_challenge must be a base64url SHA-256 digest.")
-    elif method:
-        return ("code_challenge_method", "code_challenge_method was sent without code_challenge.")
-    if not any(q.get(name) for name in SELECTORS):
+    problem = request_problem(q)
+    if problem is None and not any(q.get(name) for name in SELECTORS):
         return (
             "connection selector",
             "One of connection, organization, provider or domain is required.",
         )
-    return None
+    return problem

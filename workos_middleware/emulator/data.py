@@ -16,6 +16,7 @@ DOMAIN_STATES = ("verified", "legacy_verified", "pending", "unverified", "failed
 VERIFIED_STATES = ("verified", "legacy_verified")
 VERIFICATION_STRATEGIES = ("manual", "dns")
 CONNECTION_STATES = ("active", "inactive")
+PROVIDER_KINDS = ("oidc", "github")
 DEFAULT_TIMESTAMP = "2024-01-01T00:00:00.000Z"
 
 
@@ -125,12 +126,122 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """An AuthKit user's membership of an organization, with its role and permissions."""
+
+    id: str
+    organization_id: str
+    role: str = "member"
+    permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthKitUser:
+    """A WorkOS User Management (AuthKit) user; it may belong to several organizations."""
+
+    id: str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email_verified: bool = True
+    profile_picture_url: str | None = None
+    external_id: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    created_at: str = DEFAULT_TIMESTAMP
+    updated_at: str = DEFAULT_TIMESTAMP
+    memberships: tuple[Membership, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or self.email
+
+    def membership(self, organization_id: str) -> Membership | None:
+        return next((m for m in self.memberships if m.organization_id == organization_id), None)
+
+
+@dataclass(frozen=True)
+class ProviderEmail:
+    """One of a GitHub user's email addresses (``GET /user/emails``)."""
+
+    email: str
+    primary: bool = False
+    verified: bool = True
+    visibility: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderUser:
+    """A user of an OpenID Connect or GitHub-like provider.
+
+    ``sub`` is the OIDC subject, and GitHub's numeric ``id`` for a GitHub-like provider.
+    ``email`` is the public one (``null`` when the user hides it); ``emails`` are all of them.
+    """
+
+    sub: str
+    email: str | None
+    email_verified: bool = True
+    name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    picture: str | None = None
+    login: str | None = None
+    emails: tuple[ProviderEmail, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.login or self.email or self.sub
+
+
+@dataclass(frozen=True)
+class Provider:
+    """An OAuth 2.0 provider the emulator also plays: ``oidc`` (as Google) or ``github``."""
+
+    id: str
+    kind: str
+    name: str
+    client_id: str
+    client_secret: str
+    users: tuple[ProviderUser, ...] = ()
+
+    def user(self, sub: str) -> ProviderUser | None:
+        return next((u for u in self.users if u.sub == sub), None)
+
+    def user_by_email(self, email: str) -> ProviderUser | None:
+        wanted = email.strip().lower()
+        return next((u for u in self.users if (u.email or "").lower() == wanted), None)
+
+
+@dataclass(frozen=True)
 class EmulatorData:
-    """Everything the emulator knows: organizations, connections and registered redirect URIs."""
+    """Everything the emulator knows: organizations, their SSO connections, AuthKit users,
+    the OAuth providers it plays, and registered redirect URIs."""
 
     organizations: tuple[Organization, ...] = ()
     connections: tuple[Connection, ...] = ()
     redirect_uris: tuple[str, ...] = ()
+    users: tuple[AuthKitUser, ...] = ()
+    providers: tuple[Provider, ...] = ()
+
+    def authkit_user(self, user_id: str) -> AuthKitUser | None:
+        return next((u for u in self.users if u.id == user_id), None)
+
+    def authkit_user_by_email(self, email: str) -> AuthKitUser | None:
+        wanted = email.strip().lower()
+        return next((u for u in self.users if u.email.lower() == wanted), None)
+
+    def put_authkit_user(self, user: AuthKitUser) -> EmulatorData:
+        for membership in user.memberships:
+            if self.organization(membership.organization_id) is None:
+                raise DataError(f"memberships: no organization {membership.organization_id!r}")
+        return replace(self, users=_replace_or_append(self.users, user))
+
+    def delete_authkit_user(self, user_id: str) -> EmulatorData:
+        return replace(self, users=tuple(u for u in self.users if u.id != user_id))
+
+    def provider(self, provider_id: str, kind: str | None = None) -> Provider | None:
+        found = next((p for p in self.providers if p.id == provider_id), None)
+        return found if found is not None and kind in (None, found.kind) else None
 
     def organization(self, organization_id: str) -> Organization | None:
         return next((o for o in self.organizations if o.id == organization_id), None)
@@ -161,10 +272,18 @@ class EmulatorData:
         return replace(self, organizations=organizations, connections=kept)
 
     def delete_organization(self, organization_id: str) -> EmulatorData:
+        users = tuple(
+            replace(
+                u,
+                memberships=tuple(m for m in u.memberships if m.organization_id != organization_id),
+            )
+            for u in self.users
+        )
         return replace(
             self,
             organizations=tuple(o for o in self.organizations if o.id != organization_id),
             connections=tuple(c for c in self.connections if c.organization_id != organization_id),
+            users=users,
         )
 
     def put_connection(self, connection: Connection) -> EmulatorData:

@@ -20,12 +20,18 @@ from .data import (
     CONNECTION_STATES,
     DEFAULT_TIMESTAMP,
     DOMAIN_STATES,
+    PROVIDER_KINDS,
     VERIFICATION_STRATEGIES,
+    AuthKitUser,
     Connection,
     DataError,
     Domain,
     EmulatorData,
+    Membership,
     Organization,
+    Provider,
+    ProviderEmail,
+    ProviderUser,
     User,
     plain,
 )
@@ -134,9 +140,7 @@ def parse_user(
 ) -> User:
     """Read one user; its id defaults to one derived from the connection and email."""
     f = _Fields(raw, path, _USER_FIELDS)
-    email = f.string("email")
-    if "@" not in email.strip("@"):
-        raise DataError(f"{f.where('email')}: expected an email address")
+    email = _email(f)
     first_name = f.optional_string("first_name")
     last_name = f.optional_string("last_name")
     name = f.optional_string("name")
@@ -264,9 +268,153 @@ def parse_organization(
     return organization, connections
 
 
+def _email(f: _Fields, key: str = "email") -> str:
+    email = f.string(key)
+    if "@" not in email.strip("@"):
+        raise DataError(f"{f.where(key)}: expected an email address")
+    return email
+
+
+_MEMBERSHIP_FIELDS = ("id", "organization_id", "role", "permissions")
+_AUTHKIT_USER_FIELDS = (
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "email_verified",
+    "profile_picture_url",
+    "external_id",
+    "metadata",
+    "created_at",
+    "updated_at",
+    "memberships",
+)
+
+
+def parse_authkit_user(raw: object, *, path: str = "", user_id: str | None = None) -> AuthKitUser:
+    """Read one AuthKit user with its organization memberships."""
+    f = _Fields(raw, path, _AUTHKIT_USER_FIELDS)
+    email = _email(f)
+    uid = user_id or f.string("id", stable_id("user", email.lower()))
+    memberships: list[Membership] = []
+    for i, member_raw in enumerate(f.items("memberships")):
+        m = _Fields(member_raw, f"{f.where('memberships')}[{i}]", _MEMBERSHIP_FIELDS)
+        organization_id = m.string("organization_id")
+        if any(x.organization_id == organization_id for x in memberships):
+            raise DataError(f"{m.where('organization_id')}: duplicate membership")
+        memberships.append(
+            Membership(
+                id=m.string("id", stable_id("om", uid, organization_id)),
+                organization_id=organization_id,
+                role=_slug(m.raw.get("role", "member"), m.where("role")),
+                permissions=m.strings("permissions"),
+            )
+        )
+    created_at = f.timestamp("created_at", DEFAULT_TIMESTAMP)
+    metadata = f.mapping("metadata")
+    if not all(isinstance(v, str) for v in metadata.values()):
+        raise DataError(f"{f.where('metadata')}: values must be strings")
+    return AuthKitUser(
+        id=uid,
+        email=email,
+        first_name=f.optional_string("first_name"),
+        last_name=f.optional_string("last_name"),
+        email_verified=f.boolean("email_verified", True),
+        profile_picture_url=f.optional_string("profile_picture_url"),
+        external_id=f.optional_string("external_id"),
+        metadata=metadata,
+        created_at=created_at,
+        updated_at=f.timestamp("updated_at", created_at),
+        memberships=tuple(memberships),
+    )
+
+
+_PROVIDER_USER_FIELDS = (
+    "sub",
+    "email",
+    "email_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "picture",
+    "login",
+    "emails",
+)
+
+
+def parse_provider_user(raw: object, *, path: str = "") -> ProviderUser:
+    """Read one user of an OAuth provider; ``sub`` defaults to one derived from the email."""
+    f = _Fields(raw, path, _PROVIDER_USER_FIELDS)
+    email = None if f.raw.get("email") is None else _email(f)
+    emails: list[ProviderEmail] = []
+    for i, email_raw in enumerate(f.items("emails")):
+        e = _Fields(
+            email_raw, f"{f.where('emails')}[{i}]", ("email", "primary", "verified", "visibility")
+        )
+        emails.append(
+            ProviderEmail(
+                email=_email(e),
+                primary=e.boolean("primary", False),
+                verified=e.boolean("verified", True),
+                visibility=e.optional_string("visibility"),
+            )
+        )
+    if not emails and email is not None:
+        emails.append(
+            ProviderEmail(
+                email, primary=True, verified=f.boolean("email_verified", True), visibility="public"
+            )
+        )
+    seed = email or (emails[0].email if emails else "")
+    if not seed and "sub" not in f.raw:
+        raise DataError(f"{path or 'user'}: expected a sub, an email or emails")
+    digest = hashlib.sha256(seed.lower().encode()).digest()
+    given_name = f.optional_string("given_name")
+    family_name = f.optional_string("family_name")
+    name = f.optional_string("name")
+    if name is None and (given_name or family_name):
+        name = " ".join(part for part in (given_name, family_name) if part)
+    return ProviderUser(
+        sub=f.string("sub", str(int.from_bytes(digest[:7], "big"))),
+        email=email,
+        email_verified=f.boolean("email_verified", True),
+        name=name,
+        given_name=given_name,
+        family_name=family_name,
+        picture=f.optional_string("picture"),
+        login=f.optional_string("login"),
+        emails=tuple(emails),
+    )
+
+
+_PROVIDER_FIELDS = ("id", "kind", "name", "client_id", "client_secret", "users")
+
+
+def parse_provider(raw: object, *, path: str = "") -> Provider:
+    """Read one OAuth provider the emulator plays, with its users."""
+    f = _Fields(raw, path, _PROVIDER_FIELDS)
+    pid = f.string("id")
+    if not pid.isidentifier() or pid != pid.lower():
+        raise DataError(f"{f.where('id')}: expected a lower-case name such as google")
+    users: list[ProviderUser] = []
+    for i, user_raw in enumerate(f.items("users")):
+        user = parse_provider_user(user_raw, path=f"{f.where('users')}[{i}]")
+        if any(u.sub == user.sub for u in users):
+            raise DataError(f"{f.where('users')}[{i}].sub: duplicate sub {user.sub!r}")
+        users.append(user)
+    return Provider(
+        id=pid,
+        kind=f.choice("kind", PROVIDER_KINDS, "oidc"),
+        name=f.string("name", pid.capitalize()),
+        client_id=f.string("client_id", f"{pid}-client-emulator"),
+        client_secret=f.string("client_secret", f"{pid}-secret-emulator"),
+        users=tuple(users),
+    )
+
+
 def parse_data(raw: object) -> EmulatorData:
     """Read the whole data-file shape; ids must be unique."""
-    f = _Fields(raw, "", ("organizations", "connections", "redirect_uris"))
+    f = _Fields(raw, "", ("organizations", "connections", "redirect_uris", "users", "providers"))
     data = EmulatorData(redirect_uris=f.strings("redirect_uris"))
     for i, org_raw in enumerate(f.items("organizations")):
         organization, connections = parse_organization(org_raw, path=f"organizations[{i}]")
@@ -285,6 +433,19 @@ def parse_data(raw: object) -> EmulatorData:
             data = data.put_connection(connection)
         except DataError as exc:
             raise DataError(f"connections[{i}].{exc}") from None
+    for i, user_raw in enumerate(f.items("users")):
+        user = parse_authkit_user(user_raw, path=f"users[{i}]")
+        if data.authkit_user(user.id) or data.authkit_user_by_email(user.email):
+            raise DataError(f"users[{i}]: duplicate id or email {user.email!r}")
+        try:
+            data = data.put_authkit_user(user)
+        except DataError as exc:
+            raise DataError(f"users[{i}].{exc}") from None
+    for i, provider_raw in enumerate(f.items("providers")):
+        provider = parse_provider(provider_raw, path=f"providers[{i}]")
+        if data.provider(provider.id):
+            raise DataError(f"providers[{i}].id: duplicate id {provider.id!r}")
+        data = replace(data, providers=(*data.providers, provider))
     return data
 
 
@@ -323,4 +484,6 @@ def dump_data(data: EmulatorData) -> dict[str, Any]:
         "redirect_uris": list(data.redirect_uris),
         "organizations": [dump_organization(o, data) for o in data.organizations],
         "connections": _dump_connections([c for c in data.connections if not c.organization_id]),
+        "users": [plain(u) for u in data.users],
+        "providers": [plain(p) for p in data.providers],
     }

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .app import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
-from .authorize import Refusal, resolve_selector
+from .authorize import resolve_selector
 from .datafile import load_data
+from .oauth import Refusal
 
 __all__ = [
     "BANNER",

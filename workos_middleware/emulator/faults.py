@@ -8,20 +8,23 @@ non-blocking delay before the real one).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from .keys import DEFECTS
 from .wire import INVALID_GRANT, message_error, oauth_error, unauthorized_profile
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
-ENDPOINTS = ("token", "profile", "organizations")
-KINDS = ("latency", "status", "malformed_json", "invalid_grant", "huge_body")
+ENDPOINTS = ("token", "profile", "organizations", "authenticate", "jwks")
+"""The WorkOS endpoints faults apply to; each provider adds ``<id>.token`` and its others."""
+KINDS = ("latency", "status", "malformed_json", "invalid_grant", "huge_body", "token_defect")
 _FIELDS = (
+    "defect",
     "endpoint",
     "kind",
     "status",
@@ -56,6 +59,7 @@ class Fault:
     body: Any = None
     retry_after: int | None = None
     chunked: bool = False
+    defect: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -73,6 +77,8 @@ class Fault:
             out["body"] = self.body
         if self.retry_after is not None:
             out["retry_after"] = self.retry_after
+        if self.defect is not None:
+            out["defect"] = self.defect
         return out
 
 
@@ -83,21 +89,35 @@ def _number(raw: Mapping[str, Any], key: str, default: float, low: float, high: 
     return float(value)
 
 
-def parse_fault(raw: object, fault_id: str) -> Fault:
-    """Read a fault description such as ``{"endpoint": "token", "kind": "status"}``."""
+def parse_fault(
+    raw: object, fault_id: str, endpoints: Sequence[str], signing: Sequence[str]
+) -> Fault:
+    """Read a fault description such as ``{"endpoint": "token", "kind": "status"}``.
+
+    ``endpoints`` are the names faults may apply to; ``signing`` those that issue signed
+    tokens (where a ``token_defect`` may go).
+    """
     if not isinstance(raw, Mapping):
         raise FaultError("expected a JSON object")
     unknown = [k for k in raw if k not in _FIELDS]
     if unknown:
         raise FaultError(f"unknown field {unknown[0]!r}")
     endpoint = raw.get("endpoint")
-    if endpoint not in ENDPOINTS:
-        raise FaultError(f"endpoint: expected one of {', '.join(ENDPOINTS)}")
+    if endpoint not in endpoints:
+        raise FaultError(f"endpoint: expected one of {', '.join(endpoints)}")
     kind = raw.get("kind")
     if kind not in KINDS:
         raise FaultError(f"kind: expected one of {', '.join(KINDS)}")
-    if kind == "invalid_grant" and endpoint != "token":
-        raise FaultError("kind: invalid_grant applies only to the token endpoint")
+    if kind == "invalid_grant" and not str(endpoint).endswith(("token", "authenticate")):
+        raise FaultError("kind: invalid_grant applies only to the token endpoints")
+    defect = raw.get("defect")
+    if kind == "token_defect":
+        if endpoint not in signing:
+            raise FaultError(f"kind: token_defect applies only to {', '.join(signing)}")
+        if defect not in DEFECTS:
+            raise FaultError(f"defect: expected one of {', '.join(DEFECTS)}")
+    elif defect is not None:
+        raise FaultError("defect: only for kind token_defect")
     default_status = {"status": 503, "invalid_grant": 400}.get(kind, 200)
     status = int(_number(raw, "status", default_status, 100, 599))
     seconds = _number(raw, "seconds", 2.0 if kind == "latency" else 0.0, 0.0, MAX_SECONDS)
@@ -124,18 +144,20 @@ def parse_fault(raw: object, fault_id: str) -> Fault:
         body=raw.get("body"),
         retry_after=retry_after,
         chunked=chunked,
+        defect=defect,
     )
 
 
 async def apply_fault(fault: Fault) -> Response | None:
     """Wait ``fault.seconds`` without blocking, then give the faulty response.
 
-    ``None`` means the endpoint answers normally (a pure latency fault).
+    ``None`` means the endpoint answers itself: after a pure delay, or with a token it
+    spoils as a ``token_defect`` says.
     """
     if fault.seconds:
         await asyncio.sleep(fault.seconds)
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
-    if fault.kind == "latency":
+    if fault.kind in ("latency", "token_defect"):
         return None
     if fault.kind == "invalid_grant":
         return oauth_error("invalid_grant", INVALID_GRANT, fault.status)
@@ -162,9 +184,16 @@ def with_faults(
             faulty = await apply_fault(fault)
             if faulty is not None:
                 return faulty
+            request.state.fault = fault
         return await handler(request)
 
     return faulty_or_real
+
+
+def token_defect(request: Request) -> str | None:
+    """The defect the fault taken for this request asks the signed token to have, if any."""
+    fault: Fault | None = getattr(request.state, "fault", None)
+    return fault.defect if fault is not None else None
 
 
 def _huge_response(fault: Fault, headers: dict[str, str] | None) -> StreamingResponse:

@@ -1,4 +1,4 @@
-"""The emulator's run-time state: current data, pending sign-ins, codes, tokens, faults.
+"""The emulator's run-time state: data, pending sign-ins, codes, tokens, sessions, keys, faults.
 
 Everything lives in memory behind one lock, so tests may also reach it in-process through
 ``app.state.emulator`` from another thread.
@@ -14,39 +14,53 @@ from dataclasses import dataclass
 from typing import Any
 
 from .data import EmulatorData
-from .faults import Fault, parse_fault
-from .ids import new_ulid
-from .wire import ACCESS_TOKEN_LIFETIME
+from .faults import ENDPOINTS, Fault, parse_fault
+from .ids import new_id, new_ulid
+from .keys import KeyRing
 
 CODE_LIFETIME = 600
 """Seconds an authorization code stays redeemable (WorkOS: about ten minutes)."""
 PENDING_LIFETIME = 3600
 """Seconds the IdP page's buttons keep working."""
 LOG_SIZE = 500
+PROVIDER_ENDPOINTS = {
+    "oidc": ("discovery", "token", "userinfo", "jwks"),
+    "github": ("token", "user", "emails"),
+}
+"""The fault names of a provider's endpoints, after its id: ``google.token``."""
 
 
 @dataclass(frozen=True)
 class PendingSignIn:
-    """A validated authorization request waiting for the user's choice on the IdP page."""
+    """A validated authorization request waiting for the user's choice on a sign-in page.
+
+    ``audience`` says whose request it is: ``sso``, ``authkit`` or a provider's id.
+    """
 
     id: str
+    audience: str
     client_id: str
     redirect_uri: str
     state: str | None
-    connection_id: str
-    login_hint: str | None
     code_challenge: str | None
     expires_at: float
+    connection_id: str | None = None
+    organization_id: str | None = None
+    login_hint: str | None = None
+    screen_hint: str | None = None
+    nonce: str | None = None
+    scope: str | None = None
 
 
 @dataclass
 class IssuedCode:
-    """An authorization code; it carries a snapshot of the profile it will yield."""
+    """An authorization code for one audience; ``grant`` is what it will yield."""
 
     code: str
+    audience: str
     client_id: str
     redirect_uri: str
-    profile: dict[str, Any]
+    grant: dict[str, Any]
     code_challenge: str | None
     expires_at: float
     used: bool = False
@@ -55,8 +69,28 @@ class IssuedCode:
 @dataclass(frozen=True)
 class AccessToken:
     token: str
-    profile: dict[str, Any]
+    audience: str
+    grant: dict[str, Any]
     expires_at: float
+
+
+@dataclass
+class AuthSession:
+    """An AuthKit session: what ``sid`` names, refresh tokens renew and logout ends."""
+
+    id: str
+    user_id: str
+    organization_id: str | None
+    authentication_method: str
+    created_at: float
+    ended: bool = False
+
+
+@dataclass
+class RefreshToken:
+    token: str
+    session_id: str
+    used: bool = False
 
 
 class EmulatorState:
@@ -83,6 +117,9 @@ class EmulatorState:
         self._pending: dict[str, PendingSignIn] = {}
         self._codes: dict[str, IssuedCode] = {}
         self._tokens: dict[str, AccessToken] = {}
+        self._sessions: dict[str, AuthSession] = {}
+        self._refresh_tokens: dict[str, RefreshToken] = {}
+        self._rings: dict[str, KeyRing] = {}
         self._faults: list[Fault] = []
         self._fault_count = 0
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
@@ -90,12 +127,13 @@ class EmulatorState:
     # -- data -----------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to the data the app was created with; forget codes, tokens, faults and the log."""
+        """Back to the data and keys the app was created with; forget everything else."""
         with self._lock:
             self.data = self._initial
-            self._pending.clear()
-            self._codes.clear()
-            self._tokens.clear()
+            for table in (self._pending, self._codes, self._tokens, self._sessions):
+                table.clear()
+            self._refresh_tokens.clear()
+            self._rings.clear()
             self._faults.clear()
             self._log.clear()
 
@@ -113,51 +151,56 @@ class EmulatorState:
 
     def start_sign_in(
         self,
+        audience: str,
         *,
         client_id: str,
         redirect_uri: str,
         state: str | None,
-        connection_id: str,
-        login_hint: str | None,
         code_challenge: str | None,
+        **details: str | None,
     ) -> PendingSignIn:
         pending = PendingSignIn(
             id=secrets.token_urlsafe(24),
+            audience=audience,
             client_id=client_id,
             redirect_uri=redirect_uri,
             state=state,
-            connection_id=connection_id,
-            login_hint=login_hint,
             code_challenge=code_challenge,
             expires_at=self.clock() + PENDING_LIFETIME,
+            **details,
         )
         with self._lock:
             self._purge()
             self._pending[pending.id] = pending
         return pending
 
-    def finish_sign_in(self, pending_id: str) -> PendingSignIn | None:
+    def finish_sign_in(self, pending_id: str, audience: str) -> PendingSignIn | None:
         """The pending sign-in, removed so its buttons work once; ``None`` if gone or expired."""
         with self._lock:
-            pending = self._pending.pop(pending_id, None)
-        if pending is None or pending.expires_at <= self.clock():
+            pending = self._pending.get(pending_id)
+            if pending is None or pending.audience != audience:
+                return None
+            del self._pending[pending_id]
+        if pending.expires_at <= self.clock():
             return None
         return pending
 
     def issue_code(
         self,
+        audience: str,
         *,
         client_id: str,
         redirect_uri: str,
-        profile: dict[str, Any],
+        grant: dict[str, Any],
         code_challenge: str | None,
     ) -> str:
         code = new_ulid(self.clock())
         issued = IssuedCode(
             code=code,
+            audience=audience,
             client_id=client_id,
             redirect_uri=redirect_uri,
-            profile=profile,
+            grant=grant,
             code_challenge=code_challenge,
             expires_at=self.clock() + CODE_LIFETIME,
         )
@@ -166,34 +209,36 @@ class EmulatorState:
             self._codes[code] = issued
         return code
 
-    def peek_code(self, code: str) -> IssuedCode | None:
-        """The code if it is still redeemable, without using it up."""
+    def peek_code(self, code: str, audience: str) -> IssuedCode | None:
+        """The code if it is still redeemable by ``audience``, without using it up."""
         with self._lock:
             issued = self._codes.get(code)
             if issued is None or issued.used or issued.expires_at <= self.clock():
                 return None
-            return issued
+            return issued if issued.audience == audience else None
 
-    def redeem_code(self, code: str) -> IssuedCode | None:
-        """Use the code up; ``None`` if unknown, already used or expired."""
+    def redeem_code(self, code: str, audience: str) -> IssuedCode | None:
+        """Use the code up; ``None`` if unknown, already used, expired or another's."""
         with self._lock:
-            issued = self.peek_code(code)
+            issued = self.peek_code(code, audience)
             if issued is not None:
                 issued.used = True
             return issued
 
-    def issue_token(self, profile: dict[str, Any]) -> str:
+    def issue_token(self, audience: str, grant: dict[str, Any], lifetime: float) -> str:
         token = new_ulid(self.clock())
         with self._lock:
-            self._tokens[token] = AccessToken(token, profile, self.clock() + ACCESS_TOKEN_LIFETIME)
+            expires_at = self.clock() + lifetime
+            self._tokens[token] = AccessToken(token, audience, grant, expires_at)
         return token
 
-    def profile_for_token(self, token: str) -> dict[str, Any] | None:
+    def token_grant(self, token: str, audience: str) -> dict[str, Any] | None:
+        """What an opaque access token was issued for, while it lives."""
         with self._lock:
             found = self._tokens.get(token)
-        if found is None or found.expires_at <= self.clock():
+        if found is None or found.audience != audience or found.expires_at <= self.clock():
             return None
-        return found.profile
+        return found.grant
 
     def _purge(self) -> None:
         now = self.clock()
@@ -201,12 +246,77 @@ class EmulatorState:
             for key in [k for k, v in table.items() if v.expires_at <= now - CODE_LIFETIME]:
                 del table[key]
 
+    # -- AuthKit sessions -----------------------------------------------------------------
+
+    def start_session(
+        self, user_id: str, organization_id: str | None, authentication_method: str
+    ) -> AuthSession:
+        now = self.clock()
+        session = AuthSession(
+            new_id("session", now), user_id, organization_id, authentication_method, now
+        )
+        with self._lock:
+            self._sessions[session.id] = session
+        return session
+
+    def issue_refresh_token(self, session_id: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._refresh_tokens[token] = RefreshToken(token, session_id)
+        return token
+
+    def use_refresh_token(self, token: str) -> AuthSession | str:
+        """The session a refresh token renews (the token is used up), or why it cannot."""
+        with self._lock:
+            found = self._refresh_tokens.get(token)
+            if found is None:
+                return "The refresh token is not valid."
+            if found.used:
+                return "The refresh token has already been used."
+            session = self._sessions.get(found.session_id)
+            if session is None or session.ended:
+                return "The session has ended."
+            found.used = True
+            return session
+
+    def end_session(self, session_id: str) -> bool:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None or session.ended:
+                return False
+            session.ended = True
+            return True
+
+    def sessions(self) -> list[AuthSession]:
+        with self._lock:
+            return list(self._sessions.values())
+
+    # -- signing keys ---------------------------------------------------------------------
+
+    def key_ring(self, issuer: str) -> KeyRing:
+        """The keys of ``issuer`` (``workos`` or a provider id), made on first use."""
+        with self._lock:
+            ring = self._rings.get(issuer)
+            if ring is None:
+                ring = self._rings[issuer] = KeyRing(issuer)
+            return ring
+
     # -- faults ---------------------------------------------------------------------------
+
+    def fault_endpoints(self) -> tuple[list[str], list[str]]:
+        """The endpoint names faults may name, and those that issue signed tokens."""
+        endpoints, signing = list(ENDPOINTS), ["authenticate"]
+        for provider in self.data.providers:
+            parts = PROVIDER_ENDPOINTS[provider.kind]
+            endpoints.extend(f"{provider.id}.{part}" for part in parts)
+            if provider.kind == "oidc":
+                signing.append(f"{provider.id}.token")
+        return endpoints, signing
 
     def add_fault(self, raw: object) -> Fault:
         with self._lock:
             self._fault_count += 1
-            fault = parse_fault(raw, f"fault_{self._fault_count}")
+            fault = parse_fault(raw, f"fault_{self._fault_count}", *self.fault_endpoints())
             self._faults.append(fault)
             return fault
 

@@ -7,10 +7,17 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import pkce
 from .forms import BodyError, bearer_token, read_fields
+from .oauth import check_verifier
 from .store import EmulatorState
-from .wire import INVALID_GRANT, oauth_error, token_response_json, unauthorized_profile
+from .wire import (
+    ACCESS_TOKEN_LIFETIME,
+    INVALID_GRANT,
+    SSO,
+    oauth_error,
+    token_response_json,
+    unauthorized_profile,
+)
 
 INVALID_CLIENT = "Invalid client ID or secret."
 
@@ -46,30 +53,23 @@ class TokenEndpoints:
             return oauth_error("invalid_request", "code is required.")
         if secret is None:
             # A public client: only a PKCE code may be redeemed without the secret.
-            peeked = self.state.peek_code(code)
+            peeked = self.state.peek_code(code, SSO)
             if peeked is None:
                 return oauth_error("invalid_grant", INVALID_GRANT)
             if peeked.code_challenge is None:
                 return oauth_error("invalid_client", INVALID_CLIENT)
-        issued = self.state.redeem_code(code)
+        issued = self.state.redeem_code(code, SSO)
         if issued is None or issued.client_id != self.state.client_id:
             return oauth_error("invalid_grant", INVALID_GRANT)
-        verifier = fields.get("code_verifier")
-        if issued.code_challenge is not None:
-            if not verifier:
-                return oauth_error("invalid_grant", "code_verifier is required for this code.")
-            if not pkce.verify(verifier, issued.code_challenge):
-                return oauth_error("invalid_grant", "The code_verifier does not match.")
-        elif verifier:
-            return oauth_error(
-                "invalid_grant", "code_verifier was sent, but the code has no code_challenge."
-            )
-        access_token = self.state.issue_token(issued.profile)
-        return JSONResponse(token_response_json(access_token, issued.profile))
+        problem = check_verifier(issued.code_challenge, fields.get("code_verifier"))
+        if problem is not None:
+            return oauth_error("invalid_grant", problem)
+        access_token = self.state.issue_token(SSO, issued.grant, ACCESS_TOKEN_LIFETIME)
+        return JSONResponse(token_response_json(access_token, issued.grant))
 
     async def profile(self, request: Request) -> Response:
         token = bearer_token(request)
-        profile = self.state.profile_for_token(token) if token else None
+        profile = self.state.token_grant(token, SSO) if token else None
         if profile is None:
             return unauthorized_profile()
         return JSONResponse(profile)

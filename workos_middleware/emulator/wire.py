@@ -13,8 +13,10 @@ from starlette.responses import JSONResponse
 
 from .data import Connection, Organization, User, plain
 
+SSO = "sso"
+"""The audience of the SSO API's codes and access tokens (``/sso/token``, ``/sso/profile``)."""
 ACCESS_TOKEN_LIFETIME = 600
-"""Seconds an access token lives; WorkOS's ``expires_in``."""
+"""Seconds an SSO access token lives; WorkOS's ``expires_in``."""
 INVALID_GRANT = "The code has expired or has already been used."
 
 
