@@ -109,3 +109,37 @@ def serve(app: Starlette) -> LiveServer:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     return LiveServer(f"http://127.0.0.1:{port}", app, server, thread)
+
+
+def complete_url(page_url: Any) -> str:
+    """Where a sign-in page's form posts: its URL without the query, plus ``/complete``."""
+    return str(page_url).split("?", 1)[0] + "/complete"
+
+
+def choose(
+    http: httpx.Client | TestClient, path: str, params: dict[str, str], **form: str
+) -> dict[str, str]:
+    """Open the sign-in page at ``path``, post ``form`` with its request id, return the
+    redirect's query parameters."""
+    page = http.get(path, params=params)
+    assert page.status_code == 200, page.text
+    done = http.post(complete_url(page.url), data={"request": pending_id(page.text), **form})
+    assert done.status_code == 302, done.text
+    return query_of(done.headers["location"])
+
+
+def verify_jwt(token: str, jwks: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """The claims of an RS256 JWT checked with PyJWT against ``jwks`` (the SDK's own library).
+
+    ``options`` go to ``jwt.decode`` (``audience``, ``issuer``, ``leeway``...).
+    """
+    import jwt
+
+    kid = jwt.get_unverified_header(token)["kid"]
+    keys = {key["kid"]: key for key in jwks["keys"]}
+    if kid not in keys:
+        raise LookupError(f"no key {kid} in the JWKS")
+    key = jwt.PyJWK.from_dict(keys[kid])
+    options.setdefault("options", {"verify_aud": "audience" in options})
+    claims: dict[str, Any] = jwt.decode(token, key.key, algorithms=["RS256"], **options)
+    return claims

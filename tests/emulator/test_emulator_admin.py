@@ -185,7 +185,7 @@ def test_the_request_log(client: TestClient) -> None:
 
 def test_the_index_page_lists_the_data(client: TestClient) -> None:
     html = client.get("/").text
-    for text in ("client_emulator", "Example", "Acme", "dana@gmail.com", EXAMPLE_ORG_ID):
+    for text in ("client_emulator", "Example", "Acme", "dana@gmail.com", EXAMPLE_ORG_ID, "Erin"):
         assert text in html
 
 
@@ -213,3 +213,47 @@ def test_create_app_takes_a_path(tmp_path: Path, clock: FakeClock) -> None:
     path.write_text(json.dumps({"organizations": [NEW_ORG]}))
     with TestClient(create_app(data=str(path), clock=clock)) as c:
         assert [o["name"] for o in c.get("/_emulator/data").json()["organizations"]] == ["Globex"]
+
+
+def test_authkit_users_and_providers(client: TestClient) -> None:
+    user = {"email": "zoe@example.com", "memberships": [{"organization_id": EXAMPLE_ORG_ID}]}
+    created = client.put("/_emulator/users/user_zoe", json=user)
+    assert created.status_code == 200, created.text
+    assert created.json()["memberships"][0]["role"] == "member"
+    assert created.json()["memberships"][0]["id"].startswith("om_01")
+    taken = client.put("/_emulator/users/user_other", json={"email": "zoe@example.com"})
+    assert "another user's" in taken.json()["message"]
+    foreign = {"email": "y@y.test", "memberships": [{"organization_id": "org_nope"}]}
+    assert client.put("/_emulator/users/user_y", json=foreign).status_code == 400
+    assert client.delete("/_emulator/users/user_zoe").status_code == 204
+    assert client.delete("/_emulator/users/user_zoe").status_code == 404
+
+    provider = {"kind": "github", "users": [{"login": "kim", "emails": [{"email": "k@k.test"}]}]}
+    added = client.put("/_emulator/providers/gitea", json=provider).json()
+    assert (added["client_id"], added["users"][0]["email"]) == ("gitea-client-emulator", None)
+    assert added["users"][0]["sub"].isdigit()
+    assert client.put("/_emulator/providers/Bad-Name", json={}).status_code == 400
+    assert client.put("/_emulator/providers/x", json={"kind": "saml"}).status_code == 400
+    fault = {"endpoint": "gitea.user", "kind": "status"}
+    assert client.post("/_emulator/faults", json=fault).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"issuer": "github"}, "issuer"),
+        ({"issuer": "nobody"}, "issuer"),
+        ({"keep_previous": "no"}, "keep_previous"),
+    ],
+)
+def test_key_rotation_refuses(client: TestClient, body: object, message: str) -> None:
+    response = client.post("/_emulator/keys/rotate", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["message"]
+
+
+def test_keys_and_sessions_are_listed(client: TestClient) -> None:
+    keys = client.get("/_emulator/keys").json()
+    assert set(keys) == {"workos", "google"} and all(len(k) == 1 for k in keys.values())
+    assert client.post("/_emulator/keys/rotate").json()["issuer"] == "workos"
+    assert client.get("/_emulator/sessions").json() == {"data": []}

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from starlette.testclient import TestClient
 
-from workos_middleware.emulator.embedded import demo_users
+from workos_middleware.emulator.embedded import demo_users, emulated_providers
 
-from emulator_helpers import API_KEY, sign_in, token_fields
+from emulator_helpers import (
+    API_KEY,
+    REDIRECT_URI,
+    FakeClock,
+    choose,
+    sign_in,
+    token_fields,
+    verify_jwt,
+)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(time.time())
 
 
 def test_the_demo_lists_the_users_an_email_reaches() -> None:
@@ -34,3 +49,57 @@ def test_every_listed_user_signs_in_by_email(client: TestClient, listed: str) ->
     query = sign_in(client, profile_id(client, email), organization=organization["id"])
     profile = client.post("/sso/token", json=token_fields(query["code"])).json()["profile"]
     assert profile["email"] == email
+
+
+def test_the_other_ways_in_are_listed_on_request() -> None:
+    listed = demo_users(providers=["authkit", "google", "github"])
+    assert listed[3:] == [
+        "Alice Anderson <alice@example.com> (AuthKit)",
+        "Bob Brown <bob@example.com> (AuthKit)",
+        "Erin Evans <erin@startup.test> (AuthKit)",
+        "Dana Diaz <dana@gmail.com> (Google)",
+        "Grace Hopper <grace@navy.test> (GitHub)",
+        "Hal Nine <hal@discovery.test> (GitHub)",
+    ]
+    with pytest.raises(ValueError, match="no provider"):
+        demo_users(providers=["myspace"])
+
+
+@pytest.mark.parametrize("listed", demo_users(providers=["google", "github"])[3:])
+def test_every_listed_provider_user_signs_in(client: TestClient, listed: str) -> None:
+    """Through the provider's own endpoints, as the middleware's provider code would, from
+    ``emulated_providers``; each ends with a verified email."""
+    email = listed[listed.index("<") + 1 : listed.index(">")]
+    settings = emulated_providers("http://emulator.test")
+    name = "google" if listed.endswith("(Google)") else "github"
+    found = settings[name]
+    data = client.get("/_emulator/data").json()
+    provider = next(p for p in data["providers"] if p["id"] == name)
+    person = next(u for u in provider["users"] if email in [e["email"] for e in u["emails"]])
+    params = {"client_id": found["client_id"], "redirect_uri": REDIRECT_URI, "state": "s"}
+    if name == "google":
+        doc = client.get(found["discovery_url"]).json()
+        authorize, token_url = doc["authorization_endpoint"], doc["token_endpoint"]
+        params |= {"response_type": "code", "scope": "openid email"}
+    else:
+        authorize, token_url = found["authorization_url"], found["token_url"]
+        params["scope"] = "read:user user:email"
+    code = choose(client, authorize, params, user=person["sub"])["code"]
+    tokens = client.post(
+        token_url,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI},
+        auth=(found["client_id"], found["client_secret"]),
+        headers={"Accept": "application/json"},
+    ).json()
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    if name == "google":
+        claims = verify_jwt(
+            tokens["id_token"],
+            client.get(doc["jwks_uri"]).json(),
+            audience=found["client_id"],
+            issuer=found["issuer"],
+        )
+        assert (claims["email"], claims["email_verified"]) == (email, True)
+    else:
+        emails = client.get(found["emails_url"], headers=bearer).json()
+        assert [e["email"] for e in emails if e["primary"] and e["verified"]] == [email]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from workos import (
     AuthenticationError,
     BadRequestError,
@@ -13,6 +17,13 @@ from workos import (
     ServerError,
     WorkOSClient,
     create_public_client,
+)
+from workos.common.models.authenticate_response_authentication_method import (
+    AuthenticateResponseAuthenticationMethod,
+)
+from workos.session import (
+    AuthenticateWithSessionCookieSuccessResponse,
+    seal_session_from_auth_response,
 )
 
 from workos_middleware.emulator.defaults import (
@@ -193,3 +204,86 @@ def test_malformed_json_is_silently_none_in_the_sdk(workos: WorkOSClient, live: 
         f"{live.url}/_emulator/faults", json={"endpoint": "profile", "kind": "malformed_json"}
     ).raise_for_status()
     assert workos.sso.get_profile(access_token="whatever") is None
+
+
+# -- AuthKit (User Management) ----------------------------------------------------------------
+
+ALICE_USER = "user_01HVA1CE000000000000000000"
+
+
+def authkit_code(workos: WorkOSClient, **params: Any) -> str:
+    """The SDK's authorization URL, opened and answered as a browser would."""
+    url = workos.user_management.get_authorization_url(
+        provider="authkit", redirect_uri=REDIRECT_URI, state="ak", **params
+    )
+    assert url.startswith(f"{workos.base_url}user_management/authorize?")
+    with httpx.Client(follow_redirects=False) as browser:
+        page = browser.get(url)
+        assert page.status_code == 200, page.text
+        complete = str(page.url.copy_with(query=None)) + "/complete"
+        done = browser.post(complete, data={"request": pending_id(page.text), "user": ALICE_USER})
+    query = query_of(done.headers["location"])
+    assert query["state"] == "ak"
+    return query["code"]
+
+
+def test_authenticate_with_code(workos: WorkOSClient) -> None:
+    result = workos.user_management.authenticate_with_code(code=authkit_code(workos))
+    assert (result.user.id, result.user.email) == (ALICE_USER, "alice@example.com")
+    assert result.user.last_sign_in_at is not None
+    assert result.organization_id == EXAMPLE_ORG_ID
+    assert result.authentication_method == AuthenticateResponseAuthenticationMethod.PASSWORD
+    assert result.impersonator is None and result.refresh_token
+
+
+def test_authenticate_with_code_and_pkce(workos: WorkOSClient) -> None:
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    code = authkit_code(
+        workos, code_challenge=challenge.rstrip(b"=").decode(), code_challenge_method="S256"
+    )
+    result = workos.user_management.authenticate_with_code(code=code, code_verifier=verifier)
+    assert result.user.id == ALICE_USER
+
+
+def test_authenticate_with_refresh_token_switches_organization(workos: WorkOSClient) -> None:
+    first = workos.user_management.authenticate_with_code(code=authkit_code(workos))
+    switched = workos.user_management.authenticate_with_refresh_token(
+        refresh_token=first.refresh_token, organization_id=ACME_ORG_ID
+    )
+    assert switched.organization_id == ACME_ORG_ID
+    assert switched.refresh_token != first.refresh_token
+    with pytest.raises(BadRequestError) as caught:
+        workos.user_management.authenticate_with_refresh_token(refresh_token=first.refresh_token)
+    assert caught.value.error == "invalid_grant"
+
+
+def test_jwks_and_the_sealed_session(workos: WorkOSClient, live: LiveServer) -> None:
+    """The SDK's own session helper verifies the access token against the JWKS URL it builds."""
+    [key] = workos.user_management.get_jwks(CLIENT_ID).keys
+    assert key.alg == "RS256" and key.x_5_c
+    result = workos.user_management.authenticate_with_code(code=authkit_code(workos))
+    password = Fernet.generate_key().decode()
+    sealed = seal_session_from_auth_response(
+        access_token=result.access_token,
+        refresh_token=result.refresh_token,
+        user=result.user.to_dict(),
+        cookie_password=password,
+    )
+    session = workos.user_management.load_sealed_session(
+        session_data=sealed, cookie_password=password
+    )
+    assert session.jwks.uri == f"{live.url}/sso/jwks/{CLIENT_ID}"
+    checked = session.authenticate()
+    assert isinstance(checked, AuthenticateWithSessionCookieSuccessResponse), checked
+    assert (checked.organization_id, checked.role) == (EXAMPLE_ORG_ID, "admin")
+    assert checked.permissions == ["widgets:read", "widgets:write", "members:manage"]
+    refreshed = session.refresh(organization_id=ACME_ORG_ID)
+    assert refreshed.authenticated and refreshed.organization_id == ACME_ORG_ID
+
+    logout_url = session.get_logout_url(return_to="http://127.0.0.1:8000/")
+    assert logout_url.startswith(f"{live.url}/user_management/sessions/logout?session_id=")
+    with httpx.Client(follow_redirects=False) as browser:
+        out = browser.get(logout_url)
+    assert (out.status_code, out.headers["location"]) == (302, "http://127.0.0.1:8000/")
+    assert not session.refresh().authenticated

@@ -13,14 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .authkit import WORKOS_KEYS
 from .authorize import AuthorizeEndpoints
 from .data import DataError, plain
 from .datafile import (
     dump_data,
     dump_organization,
+    parse_authkit_user,
     parse_connection,
     parse_data,
     parse_organization,
+    parse_provider,
     parse_user,
 )
 from .faults import FaultError
@@ -80,6 +83,12 @@ class AdminEndpoints:
             Route(f"{PREFIX}/requests", self.list_requests, methods=["GET"]),
             Route(f"{PREFIX}/requests", self.clear_requests, methods=["DELETE"]),
             Route(f"{PREFIX}/idp_initiated", self.idp_initiated, methods=["POST"]),
+            Route(f"{PREFIX}/users/{{user_id}}", self.put_authkit_user, methods=["PUT"]),
+            Route(f"{PREFIX}/users/{{user_id}}", self.delete_authkit_user, methods=["DELETE"]),
+            Route(f"{PREFIX}/providers/{{provider_id}}", self.put_provider, methods=["PUT"]),
+            Route(f"{PREFIX}/sessions", self.list_sessions, methods=["GET"]),
+            Route(f"{PREFIX}/keys", self.list_keys, methods=["GET"]),
+            Route(f"{PREFIX}/keys/rotate", self.rotate_keys, methods=["POST"]),
         ]
 
     async def health(self, request: Request) -> Response:
@@ -191,6 +200,67 @@ class AdminEndpoints:
         if isinstance(code, Refusal):
             return _bad_request(f"{code.error}: {code.description}")
         return JSONResponse({"url": with_params(redirect_uri, {"code": code}), "code": code})
+
+    async def put_authkit_user(self, request: Request) -> Response:
+        user_id = request.path_params["user_id"]
+        try:
+            body = await _body(request)
+            _path_id(body, "user id", user_id)
+            user = parse_authkit_user(body, user_id=user_id)
+            other = self.state.data.authkit_user_by_email(user.email)
+            if other is not None and other.id != user_id:
+                raise DataError(f"email: {user.email!r} is another user's")
+            self.state.update_data(lambda d: d.put_authkit_user(user))
+        except DataError as exc:
+            return _bad_request(str(exc))
+        return JSONResponse(plain(user))
+
+    async def delete_authkit_user(self, request: Request) -> Response:
+        user_id = request.path_params["user_id"]
+        if self.state.data.authkit_user(user_id) is None:
+            return _not_found(f"No user {user_id!r}.")
+        self.state.update_data(lambda d: d.delete_authkit_user(user_id))
+        return Response(status_code=204)
+
+    async def put_provider(self, request: Request) -> Response:
+        provider_id = request.path_params["provider_id"]
+        try:
+            body = await _body(request)
+            if isinstance(body, dict):
+                body = {"id": provider_id, **body}
+            _path_id(body, "provider id", provider_id)
+            provider = parse_provider(body)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        self.state.update_data(lambda d: d.put_provider(provider))
+        return JSONResponse(plain(provider))
+
+    async def list_sessions(self, request: Request) -> Response:
+        return JSONResponse({"data": [plain(s) for s in self.state.sessions()]})
+
+    def _issuers(self) -> list[str]:
+        oidc = [p.id for p in self.state.data.providers if p.kind == "oidc"]
+        return [WORKOS_KEYS, *oidc]
+
+    async def list_keys(self, request: Request) -> Response:
+        return JSONResponse({name: self.state.key_ring(name).kids() for name in self._issuers()})
+
+    async def rotate_keys(self, request: Request) -> Response:
+        """A new signing key (new kid) for an issuer; the old one stays published unless not."""
+        try:
+            body = await _body(request)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        body = {} if body is None else body
+        issuers = self._issuers()
+        if not isinstance(body, dict) or body.get("issuer", WORKOS_KEYS) not in issuers:
+            return _bad_request(f"issuer: expected one of {', '.join(issuers)}")
+        keep = body.get("keep_previous", True)
+        if not isinstance(keep, bool):
+            return _bad_request("keep_previous: expected true or false")
+        ring = self.state.key_ring(body.get("issuer", WORKOS_KEYS))
+        key = ring.rotate(keep_previous=keep)
+        return JSONResponse({"issuer": ring.issuer, "kid": key.kid, "kids": ring.kids()})
 
     async def list_faults(self, request: Request) -> Response:
         return JSONResponse({"data": [f.to_json() for f in self.state.faults()]})

@@ -15,11 +15,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import PREFIX, AdminEndpoints
+from .authkit import AuthKitEndpoints
 from .authorize import AuthorizeEndpoints
 from .datafile import load_data
 from .faults import Endpoint, with_faults
 from .organizations import OrganizationEndpoints
 from .pages import render
+from .providers import ProviderEndpoints, fault_name
 from .store import EmulatorState
 from .tokens import TokenEndpoints
 from .wire import message_error
@@ -75,6 +77,42 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return message_error(exc.detail, exc.status_code, headers=exc.headers)
 
 
+def provider_routes(
+    providers: ProviderEndpoints, faulty: Callable[[Any, Endpoint], Endpoint]
+) -> list[Route]:
+    """The routes of every OAuth provider the emulator plays, by kind and id."""
+    oidc, github = "/oidc/{provider}", "/oauth/{provider}"
+    return [
+        Route(
+            f"{oidc}/.well-known/openid-configuration",
+            faulty(fault_name("discovery"), providers.discovery),
+            methods=["GET"],
+        ),
+        Route(f"{oidc}/authorize", providers.authorize, methods=["GET"]),
+        Route(f"{oidc}/authorize/complete", providers.complete, methods=["POST"]),
+        Route(f"{oidc}/token", faulty(fault_name("token"), providers.oidc_token), methods=["POST"]),
+        Route(
+            f"{oidc}/userinfo",
+            faulty(fault_name("userinfo"), providers.userinfo),
+            methods=["GET", "POST"],
+        ),
+        Route(f"{oidc}/jwks", faulty(fault_name("jwks"), providers.jwks), methods=["GET"]),
+        Route(f"{github}/login/oauth/authorize", providers.authorize, methods=["GET"]),
+        Route(f"{github}/login/oauth/authorize/complete", providers.complete, methods=["POST"]),
+        Route(
+            f"{github}/login/oauth/access_token",
+            faulty(fault_name("token"), providers.github_token),
+            methods=["POST"],
+        ),
+        Route(f"{github}/user", faulty(fault_name("user"), providers.github_user), methods=["GET"]),
+        Route(
+            f"{github}/user/emails",
+            faulty(fault_name("emails"), providers.github_emails),
+            methods=["GET"],
+        ),
+    ]
+
+
 def create_app(
     *,
     client_id: str = DEFAULT_CLIENT_ID,
@@ -101,6 +139,8 @@ def create_app(
         clock=clock,
     )
     sso = AuthorizeEndpoints(state)
+    authkit = AuthKitEndpoints(state)
+    providers = ProviderEndpoints(state)
     tokens = TokenEndpoints(state)
     organizations = OrganizationEndpoints(state)
     admin = AdminEndpoints(state, sso)
@@ -114,9 +154,12 @@ def create_app(
             redirect_uris=state.redirect_uris,
             organizations=state.data.organizations,
             connections=state.data.connections,
+            users=state.data.users,
+            providers=state.data.providers,
+            organization_names={o.id: o.name for o in state.data.organizations},
         )
 
-    def faulty(endpoint: str, handler: Endpoint) -> Endpoint:
+    def faulty(endpoint: Any, handler: Endpoint) -> Endpoint:
         return with_faults(state.take_fault, endpoint, handler)
 
     routes = [
@@ -137,6 +180,16 @@ def create_app(
             faulty("organizations", organizations.get_organization),
             methods=["GET"],
         ),
+        Route("/user_management/authorize", authkit.authorize, methods=["GET"]),
+        Route("/user_management/authorize/complete", authkit.complete, methods=["POST"]),
+        Route(
+            "/user_management/authenticate",
+            faulty("authenticate", authkit.authenticate),
+            methods=["POST"],
+        ),
+        Route("/user_management/sessions/logout", authkit.logout, methods=["GET"]),
+        Route("/sso/jwks/{client_id}", faulty("jwks", authkit.jwks), methods=["GET"]),
+        *provider_routes(providers, faulty),
         *admin.routes(),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

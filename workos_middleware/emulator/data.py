@@ -239,6 +239,9 @@ class EmulatorData:
     def delete_authkit_user(self, user_id: str) -> EmulatorData:
         return replace(self, users=tuple(u for u in self.users if u.id != user_id))
 
+    def put_provider(self, provider: Provider) -> EmulatorData:
+        return replace(self, providers=_replace_or_append(self.providers, provider))
+
     def provider(self, provider_id: str, kind: str | None = None) -> Provider | None:
         found = next((p for p in self.providers if p.id == provider_id), None)
         return found if found is not None and kind in (None, found.kind) else None

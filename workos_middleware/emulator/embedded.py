@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .app import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
@@ -26,6 +26,7 @@ __all__ = [
     "announce",
     "credentials_missing",
     "demo_users",
+    "emulated_providers",
     "emulator_environ",
     "serve_in_thread",
 ]
@@ -51,13 +52,16 @@ def emulator_environ(environ: Mapping[str, str], base_url: str) -> dict[str, str
     }
 
 
-def demo_users(data: Any = None) -> list[str]:
-    """``name <email> (organization)`` of each test user who can sign in by typing the email.
+def demo_users(data: Any = None, *, providers: Iterable[str] = ()) -> list[str]:
+    """``name <email> (where)`` of each test user who can sign in, for banners and logs.
 
-    That is a user of the one active connection of an organization that has the email's
-    domain verified: the organization a sign-in page finds by the email's domain. Users
-    of connections without an organization (``provider=GoogleOAuth``) are not listed,
-    since an email field cannot reach them.
+    Always the users who can sign in by typing their email into WorkOS SSO: a user of the
+    one active connection of an organization that has the email's domain verified (the
+    organization a sign-in page finds by the email's domain). Users of connections without
+    an organization (``provider=GoogleOAuth``) are left out, since an email field cannot
+    reach them. ``providers`` adds, for each name given, the users of that way in:
+    ``"authkit"`` (AuthKit's users) or the id of an emulated provider (``"google"``,
+    ``"github"``), listing only those with a verified email.
     """
     loaded = load_data(data)
     users: list[str] = []
@@ -70,13 +74,63 @@ def demo_users(data: Any = None) -> list[str]:
             for user in found.connection.users
             if organization.has_domain(user.email_domain, verified_only=True)
         )
+    for name in providers:
+        if name == "authkit":
+            users.extend(f"{u.display_name} <{u.email}> (AuthKit)" for u in loaded.users)
+            continue
+        provider = loaded.provider(name)
+        if provider is None:
+            raise ValueError(f"no provider {name!r} in the emulator's data")
+        for person in provider.users:
+            email = next((e.email for e in person.emails if e.primary and e.verified), None)
+            if provider.kind == "oidc" and person.email_verified:
+                email = person.email
+            if email is not None:
+                users.append(f"{person.display_name} <{email}> ({provider.name})")
     return users
 
 
-def announce(base_url: str) -> None:
-    """Say in the log that the emulator is in use, and who can sign in."""
+def emulated_providers(base_url: str, data: Any = None) -> dict[str, dict[str, str]]:
+    """Where each provider the emulator plays lives at ``base_url``, and its credentials.
+
+    ``{"authkit": {...}, "google": {...}, "github": {...}}``: for AuthKit the WorkOS base URL,
+    client, secret and JWKS URL; for an OpenID Connect provider its issuer and discovery URL;
+    for a GitHub-like one its authorize, token, user and emails URLs.
+    """
+    base = base_url.rstrip("/")
+    settings: dict[str, dict[str, str]] = {
+        "authkit": {
+            "base_url": base,
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_API_KEY,
+            "jwks_url": f"{base}/sso/jwks/{DEFAULT_CLIENT_ID}",
+        }
+    }
+    for provider in load_data(data).providers:
+        credentials = {"client_id": provider.client_id, "client_secret": provider.client_secret}
+        if provider.kind == "oidc":
+            issuer = f"{base}/oidc/{provider.id}"
+            settings[provider.id] = {
+                "issuer": issuer,
+                "discovery_url": f"{issuer}/.well-known/openid-configuration",
+                **credentials,
+            }
+        else:
+            root = f"{base}/oauth/{provider.id}"
+            settings[provider.id] = {
+                "authorization_url": f"{root}/login/oauth/authorize",
+                "token_url": f"{root}/login/oauth/access_token",
+                "userinfo_url": f"{root}/user",
+                "emails_url": f"{root}/user/emails",
+                **credentials,
+            }
+    return settings
+
+
+def announce(base_url: str, providers: Iterable[str] = ()) -> None:
+    """Say in the log that the emulator is in use, and who can sign in (see ``demo_users``)."""
     logger.warning("%s It is at %s. Test users:", BANNER, base_url)
-    for user in demo_users():
+    for user in demo_users(providers=providers):
         logger.warning("  %s", user)
 
 

@@ -174,12 +174,18 @@ async def apply_fault(fault: Fault) -> Response | None:
 
 
 def with_faults(
-    take_fault: Callable[[str], Fault | None], endpoint: str, handler: Endpoint
+    take_fault: Callable[[str], Fault | None],
+    endpoint: str | Callable[[Request], str],
+    handler: Endpoint,
 ) -> Endpoint:
-    """``handler`` answering with the next fault queued for ``endpoint``, if there is one."""
+    """``handler`` answering with the next fault queued for ``endpoint``, if there is one.
+
+    ``endpoint`` is a fault name, or a function of the request giving one (a provider's
+    endpoints are named after the provider in their path: ``google.token``).
+    """
 
     async def faulty_or_real(request: Request) -> Response:
-        fault = take_fault(endpoint)
+        fault = take_fault(endpoint if isinstance(endpoint, str) else endpoint(request))
         if fault is not None:
             faulty = await apply_fault(fault)
             if faulty is not None:

@@ -225,8 +225,11 @@ class EmulatorState:
                 issued.used = True
             return issued
 
-    def issue_token(self, audience: str, grant: dict[str, Any], lifetime: float) -> str:
-        token = new_ulid(self.clock())
+    def issue_token(
+        self, audience: str, grant: dict[str, Any], lifetime: float, prefix: str = ""
+    ) -> str:
+        """An opaque access token for ``grant`` (``prefix`` + a ULID)."""
+        token = prefix + new_ulid(self.clock())
         with self._lock:
             expires_at = self.clock() + lifetime
             self._tokens[token] = AccessToken(token, audience, grant, expires_at)
@@ -265,8 +268,11 @@ class EmulatorState:
             self._refresh_tokens[token] = RefreshToken(token, session_id)
         return token
 
-    def use_refresh_token(self, token: str) -> AuthSession | str:
-        """The session a refresh token renews (the token is used up), or why it cannot."""
+    def use_refresh_token(
+        self, token: str, *, organization_id: str | None = None
+    ) -> AuthSession | str:
+        """The session a refresh token renews, switched to ``organization_id`` if given, or
+        why it cannot be. The token is used up only when the refresh succeeds."""
         with self._lock:
             found = self._refresh_tokens.get(token)
             if found is None:
@@ -276,6 +282,11 @@ class EmulatorState:
             session = self._sessions.get(found.session_id)
             if session is None or session.ended:
                 return "The session has ended."
+            if organization_id is not None:
+                user = self.data.authkit_user(session.user_id)
+                if user is None or user.membership(organization_id) is None:
+                    return f"The user is not a member of the organization {organization_id}."
+                session.organization_id = organization_id
             found.used = True
             return session
 

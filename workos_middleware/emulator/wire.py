@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from .data import Connection, Organization, User, plain
+from .data import AuthKitUser, Connection, Organization, User, plain
 
 SSO = "sso"
 """The audience of the SSO API's codes and access tokens (``/sso/token``, ``/sso/profile``)."""
@@ -30,6 +30,16 @@ def profile_json(user: User, connection: Connection) -> dict[str, Any]:
         "connection_type": connection.connection_type,
         "role": {"slug": user.role} if user.role is not None else None,
         "roles": [{"slug": slug} for slug in user.roles] if user.roles else None,
+    }
+
+
+def user_json(user: AuthKitUser) -> dict[str, Any]:
+    """The WorkOS (User Management) user object."""
+    return {
+        "object": "user",
+        **plain(user, omit=("memberships",)),
+        "last_sign_in_at": None,
+        "locale": None,
     }
 
 

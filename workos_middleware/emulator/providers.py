@@ -1,0 +1,405 @@
+"""OAuth providers the emulator also plays: OpenID Connect (as Google) and GitHub-like OAuth.
+
+Each provider in the data has an id naming its URL prefix: ``/oidc/{id}`` for an OpenID
+Connect provider (discovery, authorize, token with an RS256 ID token, userinfo, JWKS) and
+``/oauth/{id}`` for a GitHub-like one (``/login/oauth/authorize``,
+``/login/oauth/access_token``, ``/user``, ``/user/emails``). Like the real ones, they know
+nothing of WorkOS: their own clients, secrets, users and keys.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .data import Provider, ProviderUser, plain
+from .faults import token_defect
+from .forms import BodyError, bearer_token, read_fields
+from .keys import spoil_claims
+from .oauth import (
+    Refusal,
+    basic_credentials,
+    check_verifier,
+    refuse,
+    request_problem,
+    return_to,
+    send_code,
+    unredirectable_problem,
+)
+from .pages import error_page, render
+from .store import EmulatorState
+from .wire import oauth_error
+
+TOKEN_LIFETIME = 3600
+"""Seconds a provider's access token and ID token live."""
+GITHUB_DOCS = "https://docs.github.com/rest"
+DENIED = "The user denied access to the application."
+
+
+def fault_name(part: str) -> Any:
+    """The fault name of a provider endpoint, from the request's path: ``google.token``."""
+    return lambda request: f"{request.path_params['provider']}.{part}"
+
+
+def _github_problem(q: Mapping[str, str]) -> tuple[str, str] | None:
+    """GitHub's authorize has no ``response_type``; PKCE is checked as elsewhere."""
+    return request_problem({**q, "response_type": "code"})
+
+
+def _without_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _oidc_claims(user: ProviderUser) -> dict[str, Any]:
+    """The standard claims of ``user`` (ID token and userinfo)."""
+    return _without_none(
+        {
+            "sub": user.sub,
+            "email": user.email,
+            "email_verified": user.email_verified if user.email else None,
+            "name": user.name,
+            "given_name": user.given_name,
+            "family_name": user.family_name,
+            "picture": user.picture,
+        }
+    )
+
+
+def _no_provider() -> Response:
+    return error_page("Unknown provider", "No such provider in the emulator's data.", status=404)
+
+
+class ProviderEndpoints:
+    """The routes of every provider in the data, bound to one :class:`EmulatorState`."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def _provider(self, request: Request, kind: str) -> Provider | None:
+        return self.state.data.provider(request.path_params["provider"], kind)
+
+    def _unknown(self, request: Request) -> Response:
+        name = request.path_params["provider"]
+        return JSONResponse(
+            {"error": "not_found", "error_description": f"No provider {name}."}, 404
+        )
+
+    def issuer(self, request: Request, provider: Provider) -> str:
+        return f"{str(request.base_url).rstrip('/')}/oidc/{provider.id}"
+
+    # -- OpenID Connect -------------------------------------------------------------------
+
+    async def discovery(self, request: Request) -> Response:
+        provider = self._provider(request, "oidc")
+        if provider is None:
+            return self._unknown(request)
+        issuer = self.issuer(request, provider)
+        return JSONResponse(
+            {
+                "issuer": issuer,
+                "authorization_endpoint": f"{issuer}/authorize",
+                "token_endpoint": f"{issuer}/token",
+                "userinfo_endpoint": f"{issuer}/userinfo",
+                "jwks_uri": f"{issuer}/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "scopes_supported": ["openid", "email", "profile"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "client_secret_basic",
+                ],
+                "claims_supported": [
+                    "iss",
+                    "aud",
+                    "sub",
+                    "exp",
+                    "iat",
+                    "nonce",
+                    "email",
+                    "email_verified",
+                    "name",
+                    "given_name",
+                    "family_name",
+                    "picture",
+                ],
+                "code_challenge_methods_supported": ["S256"],
+                "grant_types_supported": ["authorization_code"],
+            }
+        )
+
+    async def jwks(self, request: Request) -> Response:
+        provider = self._provider(request, "oidc")
+        if provider is None:
+            return self._unknown(request)
+        keys = self.state.key_ring(provider.id).jwks()["keys"]
+        # Google publishes bare RSA keys, without certificates.
+        return JSONResponse(
+            {"keys": [{k: key[k] for k in ("kty", "alg", "use", "kid", "n", "e")} for key in keys]}
+        )
+
+    async def oidc_token(self, request: Request) -> Response:
+        provider = self._provider(request, "oidc")
+        if provider is None:
+            return self._unknown(request)
+        try:
+            fields, _ = await read_fields(request)
+        except BodyError as exc:
+            return oauth_error("invalid_request", str(exc))
+        refused = self._client_refusal(request, provider, fields)
+        if refused is not None:
+            return refused
+        redeemed = self._redeem(provider, fields)
+        if isinstance(redeemed, Refusal):
+            return oauth_error(redeemed.error, redeemed.description)
+        user, grant = redeemed
+        now = self.state.clock()
+        claims = {
+            "iss": self.issuer(request, provider),
+            "aud": provider.client_id,
+            "azp": provider.client_id,
+            "iat": int(now),
+            "exp": int(now) + TOKEN_LIFETIME,
+            **_oidc_claims(user),
+        }
+        if grant.get("nonce"):
+            claims["nonce"] = grant["nonce"]
+        defect = token_defect(request)
+        claims = spoil_claims(claims, defect, now)
+        access_token = self.state.issue_token(provider.id, grant, TOKEN_LIFETIME)
+        body = {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME - 1,
+            "scope": grant["scope"],
+            "id_token": self.state.key_ring(provider.id).sign(claims, defect=defect),
+        }
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    def _client_refusal(
+        self, request: Request, provider: Provider, fields: Mapping[str, str]
+    ) -> Response | None:
+        """The 401 for a client that is not the provider's, by POST body or HTTP Basic."""
+        basic = basic_credentials(request)
+        if basic is not None and "client_secret" in fields:
+            return oauth_error("invalid_request", "Use one client authentication method.")
+        client_id, secret = basic or (fields.get("client_id", ""), fields.get("client_secret", ""))
+        if hmac.compare_digest(client_id, provider.client_id) and hmac.compare_digest(
+            secret, provider.client_secret
+        ):
+            return None
+        response = oauth_error("invalid_client", "Unknown client or wrong client secret.", 401)
+        if basic is not None:
+            response.headers["WWW-Authenticate"] = 'Basic realm="token"'
+        return response
+
+    def _redeem(
+        self, provider: Provider, fields: Mapping[str, str]
+    ) -> tuple[ProviderUser, dict[str, Any]] | Refusal:
+        """The user and the grant of the code in ``fields``, or why not."""
+        if fields.get("grant_type") != "authorization_code":
+            return Refusal("unsupported_grant_type", "grant_type must be authorization_code.")
+        issued = self.state.redeem_code(fields.get("code", ""), provider.id)
+        if issued is None:
+            return Refusal("invalid_grant", "The code is unknown, used or expired.")
+        if fields.get("redirect_uri", issued.redirect_uri) != issued.redirect_uri:
+            return Refusal("invalid_grant", "redirect_uri differs from the authorization's.")
+        problem = check_verifier(issued.code_challenge, fields.get("code_verifier"))
+        if problem is not None:
+            return Refusal("invalid_grant", problem)
+        user = provider.user(issued.grant["sub"])
+        if user is None:
+            return Refusal("invalid_grant", "The user no longer exists.")
+        return user, issued.grant
+
+    async def userinfo(self, request: Request) -> Response:
+        provider = self._provider(request, "oidc")
+        if provider is None:
+            return self._unknown(request)
+        user = self._token_user(request, provider)
+        if user is None:
+            response = oauth_error("invalid_token", "The access token is not valid.", 401)
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            return response
+        return JSONResponse(_oidc_claims(user))
+
+    def _token_user(self, request: Request, provider: Provider) -> ProviderUser | None:
+        token = bearer_token(request)
+        if token is None and provider.kind == "github":
+            scheme, _, value = request.headers.get("authorization", "").partition(" ")
+            token = value.strip() if scheme.lower() == "token" and value.strip() else None
+        grant = self.state.token_grant(token, provider.id) if token else None
+        if grant is None:
+            return None
+        request.state.scope = grant["scope"]
+        return provider.user(grant["sub"])
+
+    # -- the browser's half, for both kinds -----------------------------------------------
+
+    async def authorize(self, request: Request) -> Response:
+        kind = "github" if request.url.path.endswith("/login/oauth/authorize") else "oidc"
+        provider = self._provider(request, kind)
+        if provider is None:
+            return error_page(
+                "Unknown provider", "No such provider in the emulator's data.", status=404
+            )
+        q = request.query_params
+        check = _github_problem if kind == "github" else request_problem
+        problem = unredirectable_problem(q, provider.client_id, self.state.redirect_uris, check)
+        if problem is not None:
+            return problem
+        scope = q.get("scope", "")
+        if kind == "oidc" and "openid" not in scope.split():
+            refusal = Refusal("invalid_scope", "The scope must include openid.")
+            return refuse(q["redirect_uri"], q.get("state"), refusal)
+        hint = q.get("login_hint" if kind == "oidc" else "login") or None
+        pending = self.state.start_sign_in(
+            provider.id,
+            client_id=provider.client_id,
+            redirect_uri=q["redirect_uri"],
+            state=q.get("state"),
+            code_challenge=q.get("code_challenge") or None,
+            login_hint=hint,
+            nonce=q.get("nonce") or None,
+            scope=scope,
+        )
+        hinted = next((u for u in provider.users if hint in (u.email, u.login)), None)
+        return render(
+            "provider_sign_in.html",
+            provider=provider,
+            users=provider.users,
+            hinted=hinted.sub if hinted else None,
+            pending_id=pending.id,
+            return_to=return_to(q["redirect_uri"]),
+            action="authorize/complete",
+        )
+
+    async def complete(self, request: Request) -> Response:
+        kind = "github" if "/login/oauth/" in request.url.path else "oidc"
+        provider = self._provider(request, kind)
+        if provider is None:
+            return error_page(
+                "Unknown provider", "No such provider in the emulator's data.", status=404
+            )
+        try:
+            fields, _ = await read_fields(request)
+        except BodyError as exc:
+            return error_page("Unreadable form", str(exc))
+        pending = self.state.finish_sign_in(fields.get("request", ""), provider.id)
+        if pending is None:
+            return error_page(
+                "Sign-in request expired",
+                "This sign-in request has expired or was already completed.",
+                hint="Start signing in again from the application.",
+            )
+        if fields.get("action") == "deny":
+            return refuse(pending.redirect_uri, pending.state, Refusal("access_denied", DENIED))
+        user = provider.user(fields.get("user", ""))
+        if user is None:
+            return error_page(
+                "Unknown test user", "The chosen user is not a user of this provider."
+            )
+        code = self.state.issue_code(
+            provider.id,
+            client_id=provider.client_id,
+            redirect_uri=pending.redirect_uri,
+            grant={"sub": user.sub, "nonce": pending.nonce, "scope": pending.scope or ""},
+            code_challenge=pending.code_challenge,
+        )
+        return send_code(pending.redirect_uri, code, pending.state)
+
+    # -- GitHub ---------------------------------------------------------------------------
+
+    async def github_token(self, request: Request) -> Response:
+        """GitHub's token endpoint: errors are 200s with an ``error`` field, as GitHub's are."""
+        provider = self._provider(request, "github")
+        if provider is None:
+            return self._unknown(request)
+        try:
+            fields, _ = await read_fields(request)
+        except BodyError as exc:
+            return self._github_answer(
+                request, {"error": "invalid_request", "error_description": str(exc)}
+            )
+        client_id, secret = basic_credentials(request) or (
+            fields.get("client_id", ""),
+            fields.get("client_secret", ""),
+        )
+        if not (
+            hmac.compare_digest(client_id, provider.client_id)
+            and hmac.compare_digest(secret, provider.client_secret)
+        ):
+            return self._github_answer(
+                request,
+                {
+                    "error": "incorrect_client_credentials",
+                    "error_description": "The client_id and/or client_secret passed are incorrect.",
+                },
+            )
+        redeemed = self._redeem(provider, {"grant_type": "authorization_code", **fields})
+        if isinstance(redeemed, Refusal):
+            error = (
+                "redirect_uri_mismatch"
+                if "redirect_uri" in redeemed.description
+                else "bad_verification_code"
+            )
+            return self._github_answer(
+                request, {"error": error, "error_description": redeemed.description}
+            )
+        grant = redeemed[1]
+        token = self.state.issue_token(provider.id, grant, TOKEN_LIFETIME * 8, prefix="gho_")
+        return self._github_answer(
+            request, {"access_token": token, "token_type": "bearer", "scope": grant["scope"]}
+        )
+
+    def _github_answer(self, request: Request, body: dict[str, str]) -> Response:
+        """JSON when the client accepts it, else GitHub's default: a form-encoded body."""
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse(body)
+        return Response(urlencode(body), media_type="application/x-www-form-urlencoded")
+
+    async def github_user(self, request: Request) -> Response:
+        provider = self._provider(request, "github")
+        if provider is None:
+            return self._unknown(request)
+        user = self._token_user(request, provider)
+        if user is None:
+            return self._bad_credentials()
+        number = int(user.sub) if user.sub.isdigit() else user.sub
+        return JSONResponse(
+            {
+                "login": user.login or f"user{user.sub}",
+                "id": number,
+                "node_id": f"U_emulated{user.sub}",
+                "avatar_url": user.picture or f"https://avatars.invalid/u/{user.sub}",
+                "html_url": f"https://github.invalid/{user.login or user.sub}",
+                "type": "User",
+                "site_admin": False,
+                "name": user.name,
+                "email": user.email,
+                "created_at": "2024-01-01T00:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+            }
+        )
+
+    async def github_emails(self, request: Request) -> Response:
+        provider = self._provider(request, "github")
+        if provider is None:
+            return self._unknown(request)
+        user = self._token_user(request, provider)
+        if user is None:
+            return self._bad_credentials()
+        scopes = request.state.scope.replace(",", " ").split()
+        if "user:email" not in scopes and "user" not in scopes:
+            # What GitHub answers when the token lacks the user:email scope.
+            return JSONResponse({"message": "Not Found", "documentation_url": GITHUB_DOCS}, 404)
+        return JSONResponse([plain(e) for e in user.emails])
+
+    def _bad_credentials(self) -> Response:
+        body = {"message": "Bad credentials", "documentation_url": GITHUB_DOCS, "status": "401"}
+        return JSONResponse(body, 401)
