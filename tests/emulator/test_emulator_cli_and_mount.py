@@ -53,6 +53,9 @@ def test_main_serves_the_configured_app(
     out = capsys.readouterr().out
     assert "WORKOS_BASE_URL=http://127.0.0.1:4999" in out
     assert "WORKOS_CLIENT_ID=client_x" in out
+    assert "AuthKit JWKS: http://127.0.0.1:4999/sso/jwks/client_x" in out
+    assert "Google: http://127.0.0.1:4999/oidc/google (client google-client-emulator" in out
+    assert "GitHub: http://127.0.0.1:4999/oauth/github (client github-client-emulator" in out
 
 
 def test_main_refuses_bad_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

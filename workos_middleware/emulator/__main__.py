@@ -77,6 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  WORKOS_BASE_URL={base_url}", flush=True)
     print(f"  WORKOS_CLIENT_ID={args.client_id}", flush=True)
     print(f"  WORKOS_API_KEY={args.api_key}", flush=True)
+    state = app.state.emulator
+    print(f"  AuthKit JWKS: {base_url}/sso/jwks/{args.client_id}", flush=True)
+    for provider in state.data.providers:
+        where = "oidc" if provider.kind == "oidc" else "oauth"
+        print(
+            f"  {provider.name}: {base_url}/{where}/{provider.id} "
+            f"(client {provider.client_id}, secret {provider.client_secret})",
+            flush=True,
+        )
     if args.host not in LOOPBACK_HOSTS:
         print(
             "  warning: the /_emulator/ admin API has no authentication; "
