@@ -40,6 +40,13 @@ def flask_app(config: AuthConfig | None) -> Flask:
             "authenticated": current_user.is_authenticated,
         }
 
+    @app.get("/page")
+    def page() -> str:
+        return render_template_string(
+            "{% if current_user %}{{ current_user.email }}{% else %}anonymous "
+            "{{ current_user.is_authenticated }}{% endif %}"
+        )
+
     @app.get("/dashboard")
     @login_required
     def dashboard() -> str:
@@ -91,6 +98,13 @@ def test_current_user_signed_out_and_in(config: AuthConfig) -> None:
         "proxy_truthy": True,
         "authenticated": True,
     }
+
+
+def test_templates_get_current_user(config: AuthConfig) -> None:
+    client = flask_app(config).test_client()
+    assert client.get("/page").text == "anonymous False"
+    sign_in(client, config, email="dana@example.com")
+    assert client.get("/page").text == "dana@example.com"
 
 
 def test_flask_app_through_httpx(config: AuthConfig) -> None:

@@ -110,5 +110,6 @@ def init_app(app: Flask, config: AuthConfig, **options: Any) -> WSGIAuthMiddlewa
     middleware = WSGIAuthMiddleware(app.wsgi_app, config, **options)
     app.wsgi_app = middleware  # type: ignore[method-assign]
     app.extensions["workos_middleware"] = middleware
-    app.context_processor(lambda: {"current_user": get_current_user()})
+    # The same object as the Python-side proxy: the user, or the (falsy) anonymous user.
+    app.context_processor(lambda: {"current_user": _user_or_anonymous()})
     return middleware
