@@ -12,6 +12,7 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
+from workos_middleware.emulator import create_app
 from workos_middleware.emulator.defaults import (
     ACME_ORG_ID,
     ALICE_ID,
@@ -364,9 +365,25 @@ def test_logout_ends_the_session_and_returns(client: TestClient) -> None:
     assert again.status_code == 200 and "Signed out" in again.text
 
 
+def test_logout_may_return_to_the_origin_of_a_registered_redirect(clock: FakeClock) -> None:
+    app = create_app(
+        redirect_uris=["https://app.example.com/api/auth/callback/authkit"], clock=clock
+    )
+    with TestClient(app, follow_redirects=False) as c:
+        params = {"session_id": "session_x", "return_to": "https://app.example.com/signed-out"}
+        out = c.get("/user_management/sessions/logout", params=params)
+        assert out.headers["location"] == "https://app.example.com/signed-out"
+        params["return_to"] = "https://app.example.com.evil.test/"
+        assert c.get("/user_management/sessions/logout", params=params).status_code == 400
+
+
 @pytest.mark.parametrize(
     "params",
-    [{}, {"session_id": "session_x", "return_to": "https://elsewhere.test/"}],
+    [
+        {},
+        {"session_id": "session_x", "return_to": "https://elsewhere.test/"},
+        {"session_id": "session_x", "return_to": "javascript:alert(1)"},
+    ],
 )
 def test_logout_refuses_what_it_cannot_do(client: TestClient, params: dict[str, str]) -> None:
     assert client.get("/user_management/sessions/logout", params=params).status_code == 400

@@ -7,7 +7,12 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from workos_middleware.emulator.embedded import demo_users, emulated_providers
+from workos_middleware.emulator.embedded import (
+    DEMO_WAYS_IN,
+    demo_users,
+    emulated_providers,
+    emulator_environ,
+)
 
 from emulator_helpers import (
     API_KEY,
@@ -103,3 +108,16 @@ def test_every_listed_provider_user_signs_in(client: TestClient, listed: str) ->
     else:
         emails = client.get(found["emails_url"], headers=bearer).json()
         assert [e["email"] for e in emails if e["primary"] and e["verified"]] == [email]
+
+
+def test_emulator_environ_turns_every_way_in_on() -> None:
+    from workos_middleware import AuthConfig
+
+    base = "http://127.0.0.1:8000/_workos"
+    plain = emulator_environ({"AUTH_SECRET": "s" * 32}, base)
+    assert plain["WORKOS_BASE_URL"] == base and "GITHUB_CLIENT_ID" not in plain
+    every = emulator_environ({"AUTH_SECRET": "s" * 32}, base, providers=True)
+    assert every["GOOGLE_ISSUER"] == f"{base}/oidc/google"
+    assert every["GITHUB_API_URL"] == every["GITHUB_BASE_URL"] == f"{base}/oauth/github"
+    config = AuthConfig.from_env({**every, "AUTH_URL": "http://127.0.0.1:8000"})
+    assert sorted(config.providers) == sorted(["workos", *DEMO_WAYS_IN])

@@ -1,10 +1,11 @@
-"""The middleware's GitHub and Google presets and WorkOS IdP-initiated sign-in, end to end
-against a real emulator over loopback HTTP, on both adapters. Nothing is mocked: the
+"""The middleware's GitHub, Google and AuthKit providers and WorkOS IdP-initiated sign-in,
+end to end against a real emulator over loopback HTTP, on both adapters. Nothing is mocked: the
 middleware's clients call the emulator, and an httpx client plays the browser."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +16,12 @@ from anyio.from_thread import BlockingPortal
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
 from workos_middleware.emulator.defaults import ALICE_ID, EXAMPLE_CONNECTION_ID
 from workos_middleware.emulator.embedded import emulated_providers
-from workos_middleware.providers import GitHubProvider, GoogleProvider, WorkOSProvider
+from workos_middleware.providers import (
+    AuthKitProvider,
+    GitHubProvider,
+    GoogleProvider,
+    WorkOSProvider,
+)
 
 from support import APP_URL, Client, make_config, query_of, serve
 from support.idp import session_user
@@ -152,3 +158,66 @@ def test_workos_idp_initiated_is_refused_or_restarted(
     restarting.get(back)
     user = session_user(restarting)
     assert user is not None and user["email"] == "alice@example.com"
+
+
+# -- AuthKit ----------------------------------------------------------------------------------
+
+
+class SharedClock:
+    """Real time plus an offset, for the emulator, the provider and the session alike."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture(scope="module")
+def shared_clock() -> SharedClock:
+    return SharedClock()
+
+
+@pytest.fixture(scope="module")
+def authkit_emulator(shared_clock: SharedClock) -> Iterator[str]:
+    server = serve(
+        create_app(redirect_uris=[f"{APP_URL}/api/auth/callback/authkit"], clock=shared_clock)
+    )
+    yield server.url
+    server.stop()
+
+
+def test_authkit_signs_in_refreshes_and_signs_out_through_workos(
+    adapter: str, portal: BlockingPortal, authkit_emulator: str, shared_clock: SharedClock
+) -> None:
+    shared_clock.offset = 0.0
+    admin = httpx.Client(base_url=authkit_emulator)
+    admin.post("/_emulator/reset").raise_for_status()
+    provider = AuthKitProvider(
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_API_KEY,
+        base_url=authkit_emulator,
+        clock=shared_clock,
+    )
+    client = Client(adapter, make_config(providers=[provider], clock=shared_clock), portal)
+    sign_in_with(client, "authkit", "user_01HVA1CE000000000000000000")
+    user = session_user(client)
+    assert user is not None and user["email"] == "alice@example.com"
+
+    # 250 s later the 300 s access token is due: the middleware refreshes it at WorkOS.
+    shared_clock.offset = 250
+    assert session_user(client) is not None
+    calls = [e["path"] for e in admin.get("/_emulator/requests").json()["data"]]
+    assert calls.count("/user_management/authenticate") == 2
+
+    out = client.post("/api/auth/signout", data={"csrfToken": client.csrf()})
+    logout = out.headers["location"]
+    assert logout.startswith(f"{authkit_emulator}/user_management/sessions/logout?")
+    with httpx.Client() as browser:
+        back = browser.get(logout)
+    assert back.status_code == 302, (logout, back.text[:3000])
+    assert back.headers["location"].startswith(APP_URL)
+    [session] = admin.get("/_emulator/sessions").json()["data"]
+    assert session["ended"] is True
+    assert session_user(client) is None
+    admin.close()

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -67,6 +68,21 @@ def _authorize_problem(q: Mapping[str, str]) -> tuple[str, str] | None:
 def _iso(seconds: float) -> str:
     moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _may_return_to(url: str, redirect_uris: Sequence[str]) -> bool:
+    """A logout ``return_to``: a registered redirect URI, or any page on the origin of one
+    (the app's own pages: WorkOS's sign-out redirects are configured per app)."""
+    if is_registered(url, redirect_uris):
+        return True
+    return is_registered(url, ()) or (
+        is_registered(url, [url]) and _origin(url) in {_origin(u) for u in redirect_uris}
+    )
 
 
 class AuthKitEndpoints:
@@ -391,7 +407,7 @@ class AuthKitEndpoints:
                 "Missing session_id",
                 "Logout needs the session_id (the sid claim of the access token).",
             )
-        if destination and not is_registered(destination, self.state.redirect_uris):
+        if destination and not _may_return_to(destination, self.state.redirect_uris):
             return error_page(
                 "return_to not allowed",
                 "The return_to URL is not registered, so the emulator will not send the "

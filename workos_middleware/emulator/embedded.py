@@ -22,6 +22,7 @@ from .oauth import Refusal
 
 __all__ = [
     "BANNER",
+    "DEMO_WAYS_IN",
     "MOUNT_PATH",
     "announce",
     "credentials_missing",
@@ -42,14 +43,39 @@ def credentials_missing(environ: Mapping[str, str]) -> bool:
     return not environ.get("WORKOS_API_KEY")
 
 
-def emulator_environ(environ: Mapping[str, str], base_url: str) -> dict[str, str]:
-    """``environ`` with the WorkOS settings pointing at an emulator at ``base_url``."""
-    return {
-        **environ,
+DEMO_WAYS_IN = ("authkit", "google", "github")
+"""What ``emulator_environ(..., providers=True)`` turns on, for ``announce``/``demo_users``."""
+
+
+def emulator_environ(
+    environ: Mapping[str, str], base_url: str, *, providers: bool = False
+) -> dict[str, str]:
+    """``environ`` with the WorkOS settings pointing at an emulator at ``base_url``.
+
+    With ``providers``, also AuthKit (``WORKOS_AUTHKIT``) and the emulated GitHub and
+    Google (``GITHUB_*``, ``GOOGLE_*``: the names ``AuthConfig.from_env`` reads), so a
+    demo's sign-in page offers every way in, each served by the emulator.
+    """
+    settings = {
         "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID,
         "WORKOS_API_KEY": DEFAULT_API_KEY,
         "WORKOS_BASE_URL": base_url,
     }
+    if providers:
+        found = emulated_providers(base_url)
+        github, google = found["github"], found["google"]
+        github_root = github["authorization_url"].removesuffix("/login/oauth/authorize")
+        settings |= {
+            "WORKOS_AUTHKIT": "true",
+            "GITHUB_CLIENT_ID": github["client_id"],
+            "GITHUB_CLIENT_SECRET": github["client_secret"],
+            "GITHUB_BASE_URL": github_root,
+            "GITHUB_API_URL": github_root,
+            "GOOGLE_CLIENT_ID": google["client_id"],
+            "GOOGLE_CLIENT_SECRET": google["client_secret"],
+            "GOOGLE_ISSUER": google["issuer"],
+        }
+    return {**environ, **settings}
 
 
 def demo_users(data: Any = None, *, providers: Iterable[str] = ()) -> list[str]:
