@@ -27,7 +27,7 @@ from .ids import new_ulid, stable_id
 from .keys import spoil_claims
 from .oauth import (
     Refusal,
-    check_verifier,
+    answered,
     refuse,
     request_problem,
     return_to,
@@ -37,6 +37,7 @@ from .oauth import (
 from .pages import error_page, render
 from .redirects import is_registered
 from .store import AuthSession, EmulatorState, PendingSignIn
+from .tokens import client_refusal, redeem, unsupported_grant
 from .wire import message_error, oauth_error, user_json
 
 AUTHKIT = "authkit"
@@ -47,8 +48,6 @@ ACCESS_TOKEN_LIFETIME = 300
 SCREEN_HINTS = ("sign-in", "sign-up")
 HOSTED_METHOD = "Password"
 """The ``authentication_method`` of a sign-in on the hosted page (no password is asked)."""
-INVALID_CLIENT = "Invalid client ID or secret."
-INVALID_CODE = "The code has expired or has already been used."
 
 
 def _authorize_problem(q: Mapping[str, str]) -> tuple[str, str] | None:
@@ -178,20 +177,10 @@ class AuthKitEndpoints:
 
     async def complete(self, request: Request) -> Response:
         """The hosted page's or the IdP page's form: sign in, or deny."""
-        try:
-            fields, _ = await read_fields(request)
-        except BodyError as exc:
-            return error_page("Unreadable form", str(exc))
-        pending = self.state.finish_sign_in(fields.get("request", ""), AUTHKIT)
-        if pending is None:
-            return error_page(
-                "Sign-in request expired",
-                "This sign-in request has expired or was already completed.",
-                hint="Start signing in again from the application.",
-            )
-        if fields.get("action") == "deny":
-            refusal = Refusal("access_denied", "The user denied access to the application.")
-            return refuse(pending.redirect_uri, pending.state, refusal)
+        found = await answered(request, self.state, AUTHKIT)
+        if isinstance(found, Response):
+            return found
+        pending, fields = found
         if pending.connection_id is not None:
             return self._complete_sso(pending, fields.get("user", ""))
         return self._complete_hosted(pending, fields)
@@ -297,46 +286,25 @@ class AuthKitEndpoints:
             fields, _ = await read_fields(request)
         except BodyError as exc:
             return oauth_error("invalid_request", str(exc))
-        secret = fields.get("client_secret")
-        if fields.get("client_id") != self.state.client_id or (
-            secret is not None and not hmac.compare_digest(secret, self.state.api_key)
-        ):
-            return oauth_error("invalid_client", INVALID_CLIENT)
+        refused = client_refusal(self.state, fields)
+        if refused is not None:
+            return refused
         grant_type = fields.get("grant_type")
         if grant_type == "authorization_code":
-            found = self._redeem(fields, public=secret is None)
+            found = self._redeem(fields)
         elif grant_type == "refresh_token":
             found = self._refresh(fields)
-        elif not grant_type:
-            return oauth_error("invalid_request", "grant_type is required.")
         else:
-            return oauth_error(
-                "unsupported_grant_type", f"The grant type {grant_type} is not supported."
-            )
+            return unsupported_grant(grant_type)
         if isinstance(found, Response):
             return found
         session, user = found
         return JSONResponse(self._session_json(request, session, user))
 
-    def _redeem(
-        self, fields: Mapping[str, str], *, public: bool
-    ) -> tuple[AuthSession, AuthKitUser] | Response:
-        code = fields.get("code")
-        if not code:
-            return oauth_error("invalid_request", "code is required.")
-        if public:
-            # A public client: only a PKCE code may be redeemed without the secret.
-            peeked = self.state.peek_code(code, AUTHKIT)
-            if peeked is None:
-                return oauth_error("invalid_grant", INVALID_CODE)
-            if peeked.code_challenge is None:
-                return oauth_error("invalid_client", INVALID_CLIENT)
-        issued = self.state.redeem_code(code, AUTHKIT)
-        if issued is None:
-            return oauth_error("invalid_grant", INVALID_CODE)
-        problem = check_verifier(issued.code_challenge, fields.get("code_verifier"))
-        if problem is not None:
-            return oauth_error("invalid_grant", problem)
+    def _redeem(self, fields: Mapping[str, str]) -> tuple[AuthSession, AuthKitUser] | Response:
+        issued = redeem(self.state, AUTHKIT, fields)
+        if isinstance(issued, Response):
+            return issued
         user = self.state.data.authkit_user(issued.grant["user_id"])
         if user is None:
             return oauth_error("invalid_grant", "The user no longer exists.")

@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .data import Connection, EmulatorData, Organization, User
-from .forms import BodyError, read_fields
 from .oauth import (
     Refusal,
+    answered,
+    page_form,
     refuse,
     request_problem,
     return_to,
@@ -160,20 +161,10 @@ class AuthorizeEndpoints:
 
     async def complete(self, request: Request) -> Response:
         """The IdP page's form: sign in as the chosen user, or deny."""
-        try:
-            fields, _ = await read_fields(request)
-        except BodyError as exc:
-            return error_page("Unreadable form", str(exc))
-        pending = self.state.finish_sign_in(fields.get("request", ""), SSO)
-        if pending is None:
-            return error_page(
-                "Sign-in request expired",
-                "This sign-in request has expired or was already completed.",
-                hint="Start signing in again from the application.",
-            )
-        if fields.get("action") == "deny":
-            refusal = Refusal("access_denied", "The user denied access to the application.")
-            return self._refuse(pending.redirect_uri, pending.state, refusal)
+        found = await answered(request, self.state, SSO)
+        if isinstance(found, Response):
+            return found
+        pending, fields = found
         connection = self.state.data.connection(pending.connection_id or "")
         user = connection.user(fields.get("user", "")) if connection else None
         if connection is None or user is None:
@@ -262,10 +253,9 @@ class AuthorizeEndpoints:
 
     async def idp_launch(self, request: Request) -> Response:
         """The dashboard's button: to the app's redirect URI with a code and no state."""
-        try:
-            fields, _ = await read_fields(request)
-        except BodyError as exc:
-            return error_page("Unreadable form", str(exc))
+        fields = await page_form(request)
+        if isinstance(fields, Response):
+            return fields
         found = self._idp_problem(fields)
         if not isinstance(found, Connection):
             return found

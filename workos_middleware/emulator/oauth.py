@@ -20,8 +20,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from . import pkce
+from .forms import BodyError, read_fields
 from .pages import error_page
 from .redirects import LOOPBACK_HOSTS, is_registered, with_params
+from .store import EmulatorState, PendingSignIn
 
 ParameterCheck = Callable[[Mapping[str, str]], "tuple[str, str] | None"]
 
@@ -100,6 +102,41 @@ def unredirectable_problem(
             details=[(name, q.get(name) or "(missing)")],
         )
     return None
+
+
+async def page_form(request: Request) -> dict[str, str] | Response:
+    """The fields a sign-in page posted, or the 400 page for a body that cannot be read."""
+    try:
+        fields, _ = await read_fields(request)
+    except BodyError as exc:
+        return error_page("Unreadable form", str(exc))
+    return fields
+
+
+DENIED = Refusal("access_denied", "The user denied access to the application.")
+
+
+async def answered(
+    request: Request, state: EmulatorState, audience: str
+) -> tuple[PendingSignIn, dict[str, str]] | Response:
+    """The pending sign-in a sign-in page's form answers, with the form's fields.
+
+    Or what to answer instead: the page saying the request expired (its buttons work once),
+    or, for the Deny button, ``access_denied`` sent back to the app.
+    """
+    fields = await page_form(request)
+    if isinstance(fields, Response):
+        return fields
+    pending = state.finish_sign_in(fields.get("request", ""), audience)
+    if pending is None:
+        return error_page(
+            "Sign-in request expired",
+            "This sign-in request has expired or was already completed.",
+            hint="Start signing in again from the application.",
+        )
+    if fields.get("action") == "deny":
+        return refuse(pending.redirect_uri, pending.state, DENIED)
+    return pending, fields
 
 
 def check_verifier(code_challenge: str | None, verifier: str | None) -> str | None:

@@ -23,6 +23,7 @@ from .forms import BodyError, bearer_token, read_fields
 from .keys import spoil_claims
 from .oauth import (
     Refusal,
+    answered,
     basic_credentials,
     check_verifier,
     refuse,
@@ -38,7 +39,6 @@ from .wire import oauth_error
 TOKEN_LIFETIME = 3600
 """Seconds a provider's access token and ID token live."""
 GITHUB_DOCS = "https://docs.github.com/rest"
-DENIED = "The user denied access to the application."
 
 
 def fault_name(part: str) -> Any:
@@ -286,19 +286,10 @@ class ProviderEndpoints:
             return error_page(
                 "Unknown provider", "No such provider in the emulator's data.", status=404
             )
-        try:
-            fields, _ = await read_fields(request)
-        except BodyError as exc:
-            return error_page("Unreadable form", str(exc))
-        pending = self.state.finish_sign_in(fields.get("request", ""), provider.id)
-        if pending is None:
-            return error_page(
-                "Sign-in request expired",
-                "This sign-in request has expired or was already completed.",
-                hint="Start signing in again from the application.",
-            )
-        if fields.get("action") == "deny":
-            return refuse(pending.redirect_uri, pending.state, Refusal("access_denied", DENIED))
+        found = await answered(request, self.state, provider.id)
+        if isinstance(found, Response):
+            return found
+        pending, fields = found
         user = provider.user(fields.get("user", ""))
         if user is None:
             return error_page(
