@@ -467,3 +467,18 @@ def test_switch_organization_is_refused_for_a_provider_without_organizations(
         client.sign_in(router)
     response = switch(client, "org_B")
     assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=AccessDenied"
+
+
+def test_idp_initiated_callback_refused_or_restarted_without_redeeming_the_code(
+    make_client: Callable[..., Client], workos_api: WorkOS, clock: StepClock
+) -> None:
+    refusing = make_client(providers=[authkit(clock)], clock=clock)
+    response = refusing.get("/api/auth/callback/authkit", params={"code": "unsolicited"})
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=IdPInitiated"
+    restarting = make_client(providers=[authkit(clock, idp_initiated="restart")], clock=clock)
+    response = restarting.get("/api/auth/callback/authkit", params={"code": "unsolicited"})
+    location = response.headers["location"]
+    assert location.startswith(f"{WORKOS_URL}/user_management/authorize?")
+    assert query_of(location)["provider"] == "authkit" and query_of(location)["state"]
+    assert workos_api.authenticate.call_count == 0
+    assert session_user(restarting) is None

@@ -128,3 +128,30 @@ def test_generic_oauth_provider_restarts_without_exchanging_the_code(
     assert location.startswith("https://github.com/login/oauth/authorize?")
     assert query_of(location)["state"]
     assert session_user(client) is None
+
+
+def test_oidc_provider_restart_discovers_its_endpoints_first(
+    make_client: Callable[..., Client],
+) -> None:
+    from workos_middleware.providers import OIDCProvider
+
+    from support.idp import ISSUER, mock_idp
+
+    provider = OIDCProvider(
+        id="idp",
+        name="IdP",
+        client_id="c",
+        client_secret="s",
+        issuer=ISSUER,
+        idp_initiated="restart",
+    )
+    client = make_client(providers=[provider])
+    with respx.mock(assert_all_called=False) as router:
+        mock_idp(router)
+        response = client.get("/api/auth/callback/idp", params={"code": "c"})
+        assert router["discovery"].call_count == 1
+        assert not [c for c in router.calls if c.request.method == "POST"]
+    location = response.headers["location"]
+    assert location.startswith(f"{ISSUER}/authorize?")
+    assert query_of(location)["nonce"] and query_of(location)["state"]
+    assert session_user(client) is None

@@ -179,9 +179,11 @@ def _idp_initiated(
         return core.responses.error_redirect(request, "OAuthCallback")
     restart = getattr(provider, "idp_initiated_params", None)
     try:
-        authorization: dict[str, str] = {}
         if restart is not None:
             authorization = yield from restart(code, params)
+        else:
+            # As if the user had pressed the provider's button: its default parameters.
+            authorization = yield from provider.authorization_params({}, None)
     except Exception as exc:
         logger.warning("IdP-initiated sign-in to %r could not be restarted: %r", provider.id, exc)
         return core.responses.error_redirect(request, "IdPInitiated")

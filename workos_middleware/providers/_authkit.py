@@ -57,7 +57,6 @@ class AuthKitProvider:
 
     type = "oauth"
     style: Literal["sso", "oauth"] = "oauth"
-    idp_initiated: Literal["refuse", "restart"] = "refuse"
 
     def __init__(
         self,
@@ -74,8 +73,14 @@ class AuthKitProvider:
         clock_skew: float = 30.0,
         jwks_min_refetch_interval: float = 60.0,
         logout: bool = True,
+        idp_initiated: Literal["refuse", "restart"] = "refuse",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if idp_initiated not in ("refuse", "restart"):
+            raise ConfigurationError("AuthKit: idp_initiated must be 'refuse' or 'restart'")
+        # "restart": an unsolicited code is not redeemed; a fresh sign-in starts with the
+        # default selector (AuthKit's own session usually signs the user straight back in).
+        self.idp_initiated: Literal["refuse", "restart"] = idp_initiated
         if not client_id:
             raise ConfigurationError("AuthKit client id is missing: set WORKOS_CLIENT_ID")
         if not client_secret:

@@ -189,12 +189,6 @@ class OAuthProvider:
     def error_code(self, error: str) -> ErrorCode:
         return "AccessDenied" if error in _DENIED else "OAuthCallback"
 
-    def idp_initiated_params(self, code: str, query: Mapping[str, str]) -> Flow[dict[str, str]]:
-        """The authorization params of the fresh sign-in that replaces an unsolicited
-        callback (``idp_initiated="restart"``): for a plain OAuth provider, none."""
-        return {}
-        yield  # pragma: no cover
-
     def complete(
         self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str | None = None
     ) -> Flow[SignInResult]:
