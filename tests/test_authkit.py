@@ -236,11 +236,10 @@ def test_sign_in_verifies_the_access_token_and_seals_the_refresh_token(
 
 
 def session_token_of(client: Client) -> dict[str, Any]:
-    from workos_middleware._signing import KeyRing
-
-    loaded = KeyRing([SECRET]).loads("session", session_cookie(client), 10**9)
-    assert loaded is not None
-    token: dict[str, Any] = loaded[0]
+    """The session token in the browser's cookie, read by the middleware's own codec."""
+    decoded = client.middleware.core.sessions.decode(session_cookie(client))
+    assert decoded is not None
+    token: dict[str, Any] = dict(decoded.token)
     return token
 
 
