@@ -58,10 +58,45 @@ def test_from_env_rotation_list_and_overrides() -> None:
     assert config.pages == {"signIn": "/login"}
 
 
-def test_nextauth_url_with_a_path_sets_the_base_path() -> None:
-    config = AuthConfig.from_env({**ENV, "AUTH_URL": "https://app.example.com/custom/auth"})
-    assert config.base_path == "/custom/auth"
+@pytest.mark.parametrize(
+    ("url", "options", "prefix", "base_path"),
+    [
+        ("https://app.example.com", {}, "", "/api/auth"),
+        ("https://app.example.com/", {}, "", "/api/auth"),
+        # NextAuth's form: the URL of the auth routes, the mount prefix before them.
+        ("https://app.example.com/api/auth", {}, "", "/api/auth"),
+        ("https://app.example.com/keep/api/auth/", {}, "/keep", "/api/auth"),
+        ("https://app.example.com/custom/auth", {"base_path": "/custom/auth"}, "", "/custom/auth"),
+        # The app's public URL with its mount prefix, base_path given.
+        ("https://app.example.com/keep", {"base_path": "/api/auth"}, "/keep", "/api/auth"),
+        ("https://app.example.com/a/b", {"base_path": "/auth"}, "/a/b", "/auth"),
+    ],
+)
+def test_auth_url_path_is_the_mount_prefix(
+    url: str, options: dict[str, str], prefix: str, base_path: str
+) -> None:
+    config = AuthConfig.from_env({**ENV, "AUTH_URL": url}, **options)
+    assert config.url_prefix == prefix
+    assert config.base_path == base_path
     assert config.origin == "https://app.example.com"
+
+
+def test_auth_base_path_from_the_environment() -> None:
+    env = {**ENV, "AUTH_URL": "https://app.example.com/keep", "AUTH_BASE_PATH": "/api/auth"}
+    config = AuthConfig.from_env(env)
+    assert (config.url_prefix, config.base_path) == ("/keep", "/api/auth")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://app.example.com/app", "https://app.example.com/custom/auth"]
+)
+def test_an_ambiguous_auth_url_path_fails_loudly(url: str) -> None:
+    path = url.removeprefix("https://app.example.com")
+    with pytest.raises(ConfigurationError) as caught:
+        AuthConfig.from_env({**ENV, "AUTH_URL": url})
+    message = str(caught.value)
+    assert f"AUTH_URL=https://app.example.com{path}/api/auth" in message
+    assert f"base_path='{path}'" in message
 
 
 @pytest.mark.parametrize(

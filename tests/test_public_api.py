@@ -10,9 +10,11 @@ def test_public_names() -> None:
         [
             "SESSION_KEY",
             "USER_KEY",
+            "AccessRule",
             "AuthConfig",
             "AuthKitProvider",
             "AuthMiddleware",
+            "AuthResponse",
             "AuthUser",
             "ConfigurationError",
             "CookieOptions",
@@ -23,6 +25,7 @@ def test_public_names() -> None:
             "MiddlewareNotInstalled",
             "Provider",
             "ProviderError",
+            "Rule",
             "Session",
             "SessionToken",
             "SignInResult",
@@ -34,6 +37,8 @@ def test_public_names() -> None:
             "get_session",
             "get_signin_context",
             "get_user",
+            "guarded_miss",
+            "is_allowed",
         ]
     )
     for name in workos_middleware.__all__:

@@ -7,6 +7,7 @@ what a provider needs, also from :mod:`workos_middleware.providers`); the module
 a leading underscore are the implementation and may change at any time.
 """
 
+from ._access import AccessRule
 from ._asgi import AuthMiddleware
 from ._config import AuthConfig, CookieOptions
 from ._errors import (
@@ -15,6 +16,9 @@ from ._errors import (
     ProviderError,
     WorkOSMiddlewareError,
 )
+from ._guard_api import guarded_miss, is_allowed
+from ._messages import AuthResponse
+from ._protect import Rule
 from ._request_state import (
     SESSION_KEY,
     USER_KEY,
@@ -41,9 +45,11 @@ from .providers import (
 __all__ = [
     "SESSION_KEY",
     "USER_KEY",
+    "AccessRule",
     "AuthConfig",
     "AuthKitProvider",
     "AuthMiddleware",
+    "AuthResponse",
     "AuthUser",
     "ConfigurationError",
     "CookieOptions",
@@ -54,6 +60,7 @@ __all__ = [
     "OIDCProvider",
     "Provider",
     "ProviderError",
+    "Rule",
     "Session",
     "SessionToken",
     "SignInResult",
@@ -65,6 +72,8 @@ __all__ = [
     "get_session",
     "get_signin_context",
     "get_user",
+    "guarded_miss",
+    "is_allowed",
 ]
 
 __version__ = "0.1.0"

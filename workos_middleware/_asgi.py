@@ -10,18 +10,37 @@ straight to the app.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import AuthConfig
 from ._core import AuthCore
 from ._drivers import run_async
-from ._messages import MAX_BODY_BYTES, AuthRequest
+from ._forward import identity_headers
+from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
+from ._protect import BAD_PATH, Guard, bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, RequestAuth
 from ._routes import handle
 from ._session import ANONYMOUS
 
 __all__ = ["AuthMiddleware"]
+
+_IDENTITY_PREFIX = b"x-auth-request-"
+
+
+def route_path(scope: Scope) -> str:
+    """The path the app routes on: ``path`` without ``root_path`` (as Starlette reads
+    it; servers that leave ``root_path`` out of ``path`` are read as they are)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        if len(path) == len(root_path):
+            return "/"
+        if path[len(root_path)] == "/":
+            return path[len(root_path) :]
+    return path
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -55,6 +74,53 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks), False
+
+
+def request_of(scope: Scope, path: str, body: bytes = b"", too_large: bool = False) -> AuthRequest:
+    return AuthRequest(
+        method=scope.get("method", "GET"),
+        path=path,
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=_headers(scope),
+        body=body,
+        body_too_large=too_large,
+    )
+
+
+def _set_identity_headers(scope: Scope, token: Mapping[str, object] | None) -> None:
+    """Remove incoming X-Auth-Request-* headers; add the user's when ``token`` is given."""
+    headers = scope.get("headers", ())
+    if token is None and not any(name.startswith(_IDENTITY_PREFIX) for name, _ in headers):
+        return
+    kept = [(n, v) for n, v in headers if not n.startswith(_IDENTITY_PREFIX)]
+    if token is not None:
+        kept.extend(
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in identity_headers(token)
+        )
+    scope["headers"] = kept
+
+
+async def _send_response(send: Send, scope: Scope, response: AuthResponse) -> None:
+    if scope["type"] == "websocket":
+        # A refused handshake: the server answers 403 and no connection is opened.
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in [
+                    *response.headers,
+                    ("content-length", str(len(response.body))),
+                ]
+            ],
+        }
+    )
+    body = b"" if scope["method"] == "HEAD" else response.body
+    await send({"type": "http.response.body", "body": body})
 
 
 class AuthMiddleware:
@@ -99,17 +165,34 @@ class AuthMiddleware:
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        if kind == "http" and self.core.is_auth_path(scope["path"]):
-            await self._handle(scope, receive, send)
+        root_path = scope.get("root_path", "")
+        path = route_path(scope) if root_path else scope["path"]
+        core = self.core.mounted(root_path) if root_path else self.core
+        if kind == "http" and core.is_auth_path(path):
+            await self._handle(core, scope, path, receive, send)
             return
+
+        found = None
+        protection = self.config.protection
+        if protection is not None:
+            found = protection.check(scope.get("method", "GET"), path)
+            if found is BAD_PATH:
+                await _send_response(send, scope, bad_path())
+                return
 
         cookie_header = _cookie_header(scope)
         identity = ANONYMOUS
-        if cookie_header and self.core.sessions.present(cookie_header):
+        if cookie_header and core.sessions.present(cookie_header):
             # A websocket handshake cannot set cookies: its session is read, not refreshed.
-            flow = self.core.sessions.identify(cookie_header, refresh=kind == "http")
+            flow = core.sessions.identify(cookie_header, refresh=kind == "http")
             identity = await run_async(flow, self.http_client)
-        state = RequestAuth(self.core, identity, cookie_header)
+        if isinstance(found, Guard):
+            response = guard(core, request_of(scope, path), identity, found)
+            if response is not None:
+                await _send_response(send, scope, response)
+                return
+        _set_identity_headers(scope, identity.token if self.config.identity_headers else None)
+        state = RequestAuth(core, identity, cookie_header)
         scope[STATE_KEY] = state
         scope[SESSION_KEY] = state.session
         scope["user"] = state.user
@@ -138,33 +221,12 @@ class AuthMiddleware:
 
         return send_and_close
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope["method"]
+    async def _handle(
+        self, core: AuthCore, scope: Scope, path: str, receive: Receive, send: Send
+    ) -> None:
         body, too_large = (b"", False)
-        if method == "POST":
+        if scope["method"] == "POST":
             body, too_large = await _read_body(receive)
-        request = AuthRequest(
-            method=method,
-            path=scope["path"],
-            query_string=scope.get("query_string", b"").decode("latin-1"),
-            headers=_headers(scope),
-            body=body,
-            body_too_large=too_large,
-        )
-        response = await run_async(handle(self.core, request), self.http_client)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [
-                    (name.encode("latin-1"), value.encode("latin-1"))
-                    for name, value in [
-                        *response.headers,
-                        ("content-length", str(len(response.body))),
-                    ]
-                ],
-            }
-        )
-        await send(
-            {"type": "http.response.body", "body": b"" if method == "HEAD" else response.body}
-        )
+        request = request_of(scope, path, body, too_large)
+        response = await run_async(handle(core, request), self.http_client)
+        await _send_response(send, scope, response)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from ._access import AccessRule
 from ._errors import ConfigurationError
+from ._protect import PathMatcher, Protection, RuleSpec
 from .providers._authkit import AuthKitProvider
 from .providers._base import Provider
 from .providers._presets import GitHubProvider, GoogleProvider
@@ -35,6 +37,7 @@ EVENT_NAMES = frozenset({"sign_in", "sign_out"})
 # NextAuth's spellings, accepted for people who bring their configuration over.
 _CAMEL_CASE = {"signIn": "sign_in", "signOut": "sign_out"}
 
+DEFAULT_BASE_PATH = "/api/auth"
 DAY = 24 * 60 * 60
 MIN_SECRET_LENGTH = 16
 
@@ -88,6 +91,13 @@ class AuthConfig:
         templates_dir: str | os.PathLike[str] | None = None,
         http_timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
+        protect: Sequence[RuleSpec] = (),
+        public: Sequence[RuleSpec] = (),
+        protect_all: bool = False,
+        api_prefixes: Sequence[RuleSpec] = (),
+        allow: AccessRule | None = None,
+        case_sensitive: bool = True,
+        identity_headers: bool = False,
     ) -> None:
         self.providers: dict[str, Provider] = {}
         for provider in providers or ():
@@ -126,12 +136,11 @@ class AuthConfig:
         except ValueError as exc:
             raise ConfigurationError(f"AUTH_URL has an invalid port: {url!r}") from exc
         self.origin = f"{parts.scheme}://{parts.netloc.lower()}"
-        url_path = parts.path.rstrip("/")
-        # As NEXTAUTH_URL does, a path in the URL names the base path.
-        chosen = base_path if base_path is not None else (url_path or "/api/auth")
-        if not chosen.startswith("/") or chosen == "/" or "//" in chosen:
+        chosen = base_path if base_path is not None else DEFAULT_BASE_PATH
+        if not chosen.startswith("/") or chosen.rstrip("/") == "" or "//" in chosen:
             raise ConfigurationError(f"base_path must look like /api/auth, got {chosen!r}")
         self.base_path = chosen.rstrip("/")
+        self.url_prefix = _mount_prefix(url or "", parts.path, self.base_path, base_path)
         self.secure = parts.scheme == "https"
 
         self.pages = dict(pages or {})
@@ -167,6 +176,42 @@ class AuthConfig:
             raise ConfigurationError("clock must be a function returning the time in seconds")
         # The time source for signing and expiry (tests pass a fake one).
         self.clock = clock
+        self._set_protection(
+            protect, public, protect_all, api_prefixes, allow, case_sensitive, identity_headers
+        )
+
+    def _set_protection(
+        self,
+        protect: Sequence[RuleSpec],
+        public: Sequence[RuleSpec],
+        protect_all: bool,
+        api_prefixes: Sequence[RuleSpec],
+        allow: AccessRule | None,
+        case_sensitive: bool,
+        identity_headers: bool,
+    ) -> None:
+        """Protection rules, compiled once (see docs/protection.md)."""
+        lists = (("protect", protect), ("public", public), ("api_prefixes", api_prefixes))
+        for name, value in lists:
+            if isinstance(value, str) or not isinstance(value, (list, tuple)):
+                raise ConfigurationError(f"{name} must be a list of paths, like ['/admin/**']")
+        if allow is not None and not isinstance(allow, AccessRule):
+            raise ConfigurationError("allow must be an AccessRule(domains=..., roles=...)")
+        self.allow = allow
+        self.case_sensitive = bool(case_sensitive)
+        self.identity_headers = bool(identity_headers)
+        # The auth routes are answered before any rule is read; the app's own sign-in,
+        # sign-out and error pages must stay reachable too.
+        always_public = [page.partition("?")[0].rstrip("/") or "/" for page in self.pages.values()]
+        self.protection = Protection.build(
+            protect=protect,
+            public=public,
+            protect_all=bool(protect_all),
+            always_public=always_public,
+            case_sensitive=self.case_sensitive,
+        )
+        api = PathMatcher(api_prefixes, case_sensitive=self.case_sensitive, what="api_prefixes")
+        self.api_prefixes = api if api else None
 
     def async_functions(self) -> list[str]:
         """Names of the callbacks and events that are ``async`` (refused under WSGI)."""
@@ -239,6 +284,8 @@ class AuthConfig:
             secret = env.get("AUTH_SECRET") or env.get("NEXTAUTH_SECRET") or ""
             # A comma-separated list rotates secrets: the last one signs.
             options["secret"] = [s.strip() for s in secret.split(",") if s.strip()]
+        if "base_path" not in options and env.get("AUTH_BASE_PATH"):
+            options["base_path"] = env["AUTH_BASE_PATH"]
         if "url" not in options:
             url = env.get("AUTH_URL") or env.get("NEXTAUTH_URL") or ""
             if not url:
@@ -247,6 +294,36 @@ class AuthConfig:
                 )
             options["url"] = url
         return cls(**options)
+
+
+def _mount_prefix(url: str, url_path: str, base_path: str, explicit: str | None) -> str:
+    """Where the app is mounted, from the path of ``AUTH_URL``.
+
+    ``AUTH_URL`` is the app's public URL, mount prefix included
+    (``https://host/keep``). NextAuth's form, the URL of the auth routes
+    (``https://host/keep/api/auth``), is read the same way: a path ending with the base
+    path names the prefix before it. Any other path is ambiguous unless ``base_path`` was
+    given: NextAuth would make it the base path, which swallows every app route under it.
+    """
+    path = url_path.rstrip("/")
+    if not path:
+        return ""
+    if path.endswith(base_path):  # base_path starts with "/": a whole-segment match
+        prefix = path[: len(path) - len(base_path)]
+    elif explicit is not None:
+        prefix = path
+    else:
+        origin = url[: len(url) - len(url_path)] if url_path and url.endswith(url_path) else url
+        raise ConfigurationError(
+            f"AUTH_URL {url!r} has the path {path!r}: if the app is served under {path}, "
+            f"write AUTH_URL={origin}{path}{base_path} (or pass base_path={base_path!r} / "
+            f"set AUTH_BASE_PATH); to answer the auth routes at {path} instead, set "
+            f"AUTH_URL={origin} and base_path={path!r}. A bare path would otherwise make "
+            f"every app route under {path} an auth route."
+        )
+    if "//" in prefix or any(c in prefix for c in "%;\\"):
+        raise ConfigurationError(f"AUTH_URL's path {path!r} must be a plain path")
+    return prefix
 
 
 def _env_pair(

@@ -11,7 +11,7 @@ response helpers in :mod:`._responses`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._config import AuthConfig
 from ._cookies import CookieJar
@@ -24,6 +24,10 @@ from ._session import SessionCodec
 from ._signing import Clock, KeyRing
 
 __all__ = ["AuthCore"]
+
+# Mount prefixes come from the server or the router, so there are few; a cap keeps a
+# router that mounts on a path parameter from growing the cache without end.
+_MAX_MOUNTS = 32
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,20 @@ class AuthCore:
     callback_urls: CallbackUrls
     responses: Responses
     provider_sessions: ProviderSessions
-    base_url: str  # the app's origin, like https://app.example.com
+    base_url: str  # the app's public URL: origin + mount prefix, like https://host/keep
     auth_url: str  # base_url + base_path
-    base_path: str  # like /api/auth
+    base_path: str  # like /api/auth, relative to the app
+    mount: str = ""  # the prefix the URLs above carry, like /keep
+    _mounted: dict[str, AuthCore] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def build(cls, config: AuthConfig) -> AuthCore:
+    def build(cls, config: AuthConfig, mount: str | None = None) -> AuthCore:
+        """The parts for ``config``; ``mount`` overrides the prefix of ``AUTH_URL``."""
         keys = KeyRing(config.secrets, config.clock)
         jar = CookieJar(config.cookies, https=config.secure)
-        auth_url = config.origin + config.base_path
+        mount = config.url_prefix if mount is None else mount
+        app_url = config.origin + mount
+        auth_url = app_url + config.base_path
         provider_sessions = ProviderSessions(config.providers, config.secrets, config.clock)
         return cls(
             config=config,
@@ -63,18 +72,33 @@ class AuthCore:
                 renew=provider_sessions.renew,
             ),
             csrf=CsrfGuard(keys, jar, config.origin),
-            callback_urls=CallbackUrls(keys, jar, config.origin, config.callbacks.get("redirect")),
+            callback_urls=CallbackUrls(keys, jar, app_url, config.callbacks.get("redirect")),
             responses=Responses(
                 PageRenderer(config.templates_dir),
-                base_url=config.origin,
+                base_url=app_url,
                 auth_url=auth_url,
                 app_pages=config.pages,
             ),
             provider_sessions=provider_sessions,
-            base_url=config.origin,
+            base_url=app_url,
             auth_url=auth_url,
             base_path=config.base_path,
+            mount=mount,
         )
+
+    def mounted(self, root_path: str) -> AuthCore:
+        """The core whose URLs carry ``root_path`` (ASGI ``root_path``, WSGI
+        ``SCRIPT_NAME``): the server's word on where the app is mounted wins over the
+        prefix in ``AUTH_URL``. Built once per distinct prefix."""
+        root_path = root_path.rstrip("/")
+        if not root_path or root_path == self.mount:
+            return self
+        found = self._mounted.get(root_path)
+        if found is None:
+            found = AuthCore.build(self.config, root_path)
+            if len(self._mounted) < _MAX_MOUNTS:
+                self._mounted[root_path] = found
+        return found
 
     def is_auth_path(self, path: str) -> bool:
         """Whether ``path`` is the middleware's to answer (under the base path)."""

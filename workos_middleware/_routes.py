@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from ._core import AuthCore
 from ._effects import Flow
 from ._errors import SIGNIN_ERROR_CODES, error_page_text
+from ._forward import forward_auth_response
 from ._messages import (
     MAX_BODY_BYTES,
     MAX_COOKIE_HEADER_BYTES,
@@ -178,6 +179,12 @@ def error(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     return core.responses.error_page(code if status != 200 else "Default")
 
 
+def forward_auth(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
+    """Any method: nginx's auth_request subrequest keeps the original request's method."""
+    identity = yield from core.sessions.identify(request.headers.get("cookie", ""))
+    return forward_auth_response(core, request.headers, identity)
+
+
 ROUTES: dict[str, dict[str, Handler]] = {
     "providers": {"GET": providers},
     "csrf": {"GET": csrf_token},
@@ -187,5 +194,8 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "signout": {"GET": signout_page, "POST": signout},
     "organization": {"POST": organization},
     "error": {"GET": error},
+    "forward-auth": dict.fromkeys(
+        ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), forward_auth
+    ),
 }
 _WITH_ARGUMENT = frozenset({"signin", "callback"})

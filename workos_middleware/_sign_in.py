@@ -122,6 +122,18 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         logger.error("token exchange with %s failed: %r", provider.id, exc)
         return core.responses.error_redirect(request, "Callback")
 
+    allow = core.config.allow
+    if allow is not None:
+        failed = allow.denial(core.sessions.token_for(result.user))
+        if failed is not None:
+            logger.warning(
+                "sign-in refused for %s (%s): outside AuthConfig(allow=...) on %s",
+                result.user.get("id"),
+                result.user.get("email"),
+                failed,
+            )
+            return core.responses.error_redirect(request, "AccessDenied")
+
     sign_in = core.config.callbacks.get("sign_in")
     if sign_in is not None:
         try:

@@ -18,7 +18,9 @@ from ._config import AuthConfig
 from ._core import AuthCore
 from ._drivers import run_sync
 from ._errors import ConfigurationError
-from ._messages import MAX_BODY_BYTES, AuthRequest
+from ._forward import IDENTITY_ENVIRON_KEYS, identity_headers
+from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
+from ._protect import BAD_PATH, Guard, bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
 from ._routes import handle
 from ._session import ANONYMOUS
@@ -31,7 +33,7 @@ StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
-def _text(environ: Environ, key: str) -> str:
+def text(environ: Environ, key: str) -> str:
     """An environ string as the client sent it (WSGI smuggles bytes through latin-1)."""
     value: str = environ.get(key, "")
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
@@ -59,6 +61,28 @@ def _read_body(environ: Environ) -> tuple[bytes, bool]:
         return b"", False
     body: bytes = environ["wsgi.input"].read(length)
     return body, False
+
+
+def request_of(
+    environ: Environ, path: str, body: bytes = b"", too_large: bool = False
+) -> AuthRequest:
+    return AuthRequest(
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        path=path,
+        query_string=environ.get("QUERY_STRING", ""),
+        headers=_headers(environ),
+        body=body,
+        body_too_large=too_large,
+    )
+
+
+def _respond(
+    start_response: StartResponse, response: AuthResponse, environ: Environ
+) -> Iterable[bytes]:
+    status = f"{response.status} {HTTPStatus(response.status).phrase}"
+    start_response(status, [*response.headers, ("Content-Length", str(len(response.body)))])
+    head = environ.get("REQUEST_METHOD", "GET").upper() == "HEAD"
+    return [b"" if head else response.body]
 
 
 class WSGIAuthMiddleware:
@@ -101,15 +125,33 @@ class WSGIAuthMiddleware:
             self._client.close()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        path = _text(environ, "PATH_INFO")
-        if self.core.is_auth_path(path):
-            return self._handle(environ, path, start_response)
+        path = text(environ, "PATH_INFO") or "/"
+        root_path = environ.get("SCRIPT_NAME", "")
+        core = self.core.mounted(text(environ, "SCRIPT_NAME")) if root_path else self.core
+        if core.is_auth_path(path):
+            return self._handle(core, environ, path, start_response)
+
+        found = None
+        protection = self.config.protection
+        if protection is not None:
+            found = protection.check(environ.get("REQUEST_METHOD", "GET").upper(), path)
+            if found is BAD_PATH:
+                return _respond(start_response, bad_path(), environ)
 
         cookie_header: str = environ.get("HTTP_COOKIE", "")
         identity = ANONYMOUS
-        if cookie_header and self.core.sessions.present(cookie_header):
-            identity = run_sync(self.core.sessions.identify(cookie_header), self.http_client)
-        state = RequestAuth(self.core, identity, cookie_header)
+        if cookie_header and core.sessions.present(cookie_header):
+            identity = run_sync(core.sessions.identify(cookie_header), self.http_client)
+        if isinstance(found, Guard):
+            response = guard(core, request_of(environ, path), identity, found)
+            if response is not None:
+                return _respond(start_response, response, environ)
+        for key in IDENTITY_ENVIRON_KEYS:
+            environ.pop(key, None)
+        if self.config.identity_headers and identity.token is not None:
+            for name, value in identity_headers(identity.token):
+                environ["HTTP_" + name.upper().replace("-", "_")] = value
+        state = RequestAuth(core, identity, cookie_header)
         environ[STATE_KEY] = state
         environ[SESSION_KEY] = state.session
         environ[USER_KEY] = state.user
@@ -124,20 +166,10 @@ class WSGIAuthMiddleware:
         return self.app(environ, start_response_with_cookies)
 
     def _handle(
-        self, environ: Environ, path: str, start_response: StartResponse
+        self, core: AuthCore, environ: Environ, path: str, start_response: StartResponse
     ) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         body, too_large = _read_body(environ) if method == "POST" else (b"", False)
-        request = AuthRequest(
-            method=method,
-            path=path,
-            query_string=environ.get("QUERY_STRING", ""),
-            headers=_headers(environ),
-            body=body,
-            body_too_large=too_large,
-        )
-        response = run_sync(handle(self.core, request), self.http_client)
-        status = f"{response.status} {HTTPStatus(response.status).phrase}"
-        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
-        start_response(status, headers)
-        return [b"" if method == "HEAD" else response.body]
+        request = request_of(environ, path, body, too_large)
+        response = run_sync(handle(core, request), self.http_client)
+        return _respond(start_response, response, environ)

@@ -115,19 +115,27 @@ def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> lis
 class Client:
     """A sync httpx-like client; ``kind`` is "asgi" or "wsgi"."""
 
-    def __init__(self, kind: str, config: AuthConfig, portal: BlockingPortal) -> None:
+    def __init__(
+        self,
+        kind: str,
+        config: AuthConfig,
+        portal: BlockingPortal,
+        *,
+        asgi: Any = None,
+        wsgi: Any = None,
+    ) -> None:
         self.kind = kind
         self.config = config
         base_url = config.origin
         if kind == "asgi":
-            self.middleware: Any = AuthMiddleware(asgi_app(), config=config)
+            self.middleware: Any = AuthMiddleware(asgi or asgi_app(), config=config)
             self._portal = portal
             self._async = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=self.middleware), base_url=base_url
             )
             self.cookies = self._async.cookies
         else:
-            self.middleware = WSGIAuthMiddleware(wsgi_app, config=config)
+            self.middleware = WSGIAuthMiddleware(wsgi or wsgi_app, config=config)
             self._sync = httpx.Client(
                 transport=httpx.WSGITransport(app=self.middleware), base_url=base_url
             )
