@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 PORT ?= 8000
 
-.PHONY: demo test lint types unit browser bench clean
+.PHONY: demo test lint types unit browser nginx bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,18 @@ browser:
 	  fi; \
 	fi
 
-unit: $(STAMP) browser
+# The proxy tests run Debian's nginx (tests/test_nginx.py).
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq nginx) >/dev/null; \
+	  else \
+	    echo "Install nginx for the proxy tests: sudo apt-get install -y nginx" >&2; \
+	    echo "(or set WORKOS_MIDDLEWARE_SKIP_NGINX=1 to skip them)" >&2; \
+	  fi; \
+	fi
+
+unit: $(STAMP) browser nginx
 	$(BIN)/pytest
 
 test: lint types unit
