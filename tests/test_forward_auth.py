@@ -18,10 +18,9 @@ from starlette.routing import Route
 
 from workos_middleware import AccessRule, Rule, guarded_miss, is_allowed
 
-from support import APP_URL, Client, make_config, session_cookie, session_token
+from support import APP_URL, SESSION_COOKIE, Client, make_config, session_cookie, session_token
 
 ENDPOINT = "/api/auth/forward-auth"
-SESSION_COOKIE = "next-auth.session-token"
 HTML = {"accept": "text/html"}
 
 

@@ -23,7 +23,8 @@ import pytest
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
 from workos_middleware.emulator.defaults import ALICE_ID
 
-from nginx_support import (
+from support import free_port
+from support.proxy import (
     EXAMPLES,
     NGINX,
     REPO_ROOT,
@@ -32,7 +33,6 @@ from nginx_support import (
     app_env,
     form_action,
     form_fields,
-    free_port,
     gunicorn,
     idp_choose,
     start,

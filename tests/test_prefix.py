@@ -18,7 +18,7 @@ import pytest
 import respx
 from anyio.from_thread import BlockingPortal
 
-from authtest import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client, make_config
+from support import APP_URL, TOKEN_RESPONSE, WORKOS_URL, Client, make_config
 
 HTML = {"accept": "text/html"}
 

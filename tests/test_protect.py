@@ -25,6 +25,7 @@ from workos_middleware import AccessRule, ConfigurationError, Rule
 from support import (
     APP_URL,
     PROFILE,
+    SESSION_COOKIE,
     TOKEN_RESPONSE,
     Client,
     make_config,
@@ -35,7 +36,6 @@ from support import (
 CONTENT = "PROTECTED-CONTENT"
 HTML = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 JSON = {"accept": "application/json"}
-SESSION_COOKIE = "next-auth.session-token"
 BYPASS_FILE = Path(__file__).parent / "data" / "protect-bypass.txt"
 BYPASS_PATHS = [
     line for line in BYPASS_FILE.read_text().splitlines() if line and not line.startswith("#")
@@ -625,3 +625,32 @@ def test_bypass_list_reaches_content_once_signed_in(make: Callable[..., Client])
         status, _, body = send_raw(client, raw_path, cookie)
         assert status in (200, 400), raw_path
         assert (status == 200) == (CONTENT.encode() in body)
+
+
+# -- websockets (ASGI) ---------------------------------------------------------------------
+
+
+def test_protected_websocket_handshakes_are_refused_without_a_session() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    from workos_middleware import AuthMiddleware
+
+    async def feed(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(CONTENT)
+        await websocket.close()
+
+    app = Starlette(routes=[WebSocketRoute("/live/feed", feed), WebSocketRoute("/open", feed)])
+    middleware = AuthMiddleware(app, make_config(protect=["/live/**"]))
+    with TestClient(middleware, base_url=APP_URL) as client:
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("/live/feed"):
+            pass
+        assert refused.value.code == 1008
+        with client.websocket_connect("/open") as socket:
+            assert socket.receive_text() == CONTENT
+        client.cookies.set(SESSION_COOKIE, session_cookie(session_token()))
+        with client.websocket_connect("/live/feed") as socket:
+            assert socket.receive_text() == CONTENT
