@@ -18,7 +18,6 @@ from ._errors import (
 )
 from ._guard_api import guarded_miss, is_allowed
 from ._messages import AuthResponse
-from ._protect import Rule
 from ._request_state import (
     SESSION_KEY,
     USER_KEY,
@@ -28,6 +27,7 @@ from ._request_state import (
     get_signin_context,
     get_user,
 )
+from ._rules import Rule
 from ._types import Session, SessionToken
 from ._user import AuthUser
 from ._wsgi import WSGIAuthMiddleware

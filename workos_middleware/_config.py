@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from ._access import AccessRule
 from ._errors import ConfigurationError
-from ._protect import PathMatcher, Protection, RuleSpec
+from ._paths import mount_prefix
+from ._rules import RuleSpec, compile_rules
 from .providers._authkit import AuthKitProvider
 from .providers._base import Provider
 from .providers._presets import GitHubProvider, GoogleProvider
@@ -140,7 +141,7 @@ class AuthConfig:
         if not chosen.startswith("/") or chosen.rstrip("/") == "" or "//" in chosen:
             raise ConfigurationError(f"base_path must look like /api/auth, got {chosen!r}")
         self.base_path = chosen.rstrip("/")
-        self.url_prefix = _mount_prefix(url or "", parts.path, self.base_path, base_path)
+        self.url_prefix = mount_prefix(url or "", parts.path, self.base_path, base_path)
         self.secure = parts.scheme == "https"
 
         self.pages = dict(pages or {})
@@ -191,27 +192,19 @@ class AuthConfig:
         identity_headers: bool,
     ) -> None:
         """Protection rules, compiled once (see docs/protection.md)."""
-        lists = (("protect", protect), ("public", public), ("api_prefixes", api_prefixes))
-        for name, value in lists:
-            if isinstance(value, str) or not isinstance(value, (list, tuple)):
-                raise ConfigurationError(f"{name} must be a list of paths, like ['/admin/**']")
         if allow is not None and not isinstance(allow, AccessRule):
             raise ConfigurationError("allow must be an AccessRule(domains=..., roles=...)")
         self.allow = allow
         self.case_sensitive = bool(case_sensitive)
         self.identity_headers = bool(identity_headers)
-        # The auth routes are answered before any rule is read; the app's own sign-in,
-        # sign-out and error pages must stay reachable too.
-        always_public = [page.partition("?")[0].rstrip("/") or "/" for page in self.pages.values()]
-        self.protection = Protection.build(
+        self.protection, self.api_prefixes = compile_rules(
             protect=protect,
             public=public,
             protect_all=bool(protect_all),
-            always_public=always_public,
+            api_prefixes=api_prefixes,
+            pages=self.pages.values(),
             case_sensitive=self.case_sensitive,
         )
-        api = PathMatcher(api_prefixes, case_sensitive=self.case_sensitive, what="api_prefixes")
-        self.api_prefixes = api if api else None
 
     def async_functions(self) -> list[str]:
         """Names of the callbacks and events that are ``async`` (refused under WSGI)."""
@@ -294,36 +287,6 @@ class AuthConfig:
                 )
             options["url"] = url
         return cls(**options)
-
-
-def _mount_prefix(url: str, url_path: str, base_path: str, explicit: str | None) -> str:
-    """Where the app is mounted, from the path of ``AUTH_URL``.
-
-    ``AUTH_URL`` is the app's public URL, mount prefix included
-    (``https://host/keep``). NextAuth's form, the URL of the auth routes
-    (``https://host/keep/api/auth``), is read the same way: a path ending with the base
-    path names the prefix before it. Any other path is ambiguous unless ``base_path`` was
-    given: NextAuth would make it the base path, which swallows every app route under it.
-    """
-    path = url_path.rstrip("/")
-    if not path:
-        return ""
-    if path.endswith(base_path):  # base_path starts with "/": a whole-segment match
-        prefix = path[: len(path) - len(base_path)]
-    elif explicit is not None:
-        prefix = path
-    else:
-        origin = url[: len(url) - len(url_path)] if url_path and url.endswith(url_path) else url
-        raise ConfigurationError(
-            f"AUTH_URL {url!r} has the path {path!r}: if the app is served under {path}, "
-            f"write AUTH_URL={origin}{path}{base_path} (or pass base_path={base_path!r} / "
-            f"set AUTH_BASE_PATH); to answer the auth routes at {path} instead, set "
-            f"AUTH_URL={origin} and base_path={path!r}. A bare path would otherwise make "
-            f"every app route under {path} an auth route."
-        )
-    if "//" in prefix or any(c in prefix for c in "%;\\"):
-        raise ConfigurationError(f"AUTH_URL's path {path!r} must be a plain path")
-    return prefix
 
 
 def _env_pair(

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
 from ._messages import AuthResponse
-from ._protect import BAD_PATH, Guard, access_denial
+from ._protect import access_denial
+from ._rules import BAD_PATH, Guard
 
 if TYPE_CHECKING:
     from ._core import AuthCore

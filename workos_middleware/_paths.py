@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-__all__ = ["path_forms"]
+from ._errors import ConfigurationError
+
+__all__ = ["mount_prefix", "path_forms"]
 
 # Anything that may make the canonical form differ from the literal one.
 _SUSPICIOUS = re.compile(r"[%;?#\\\x00-\x1f\x7f\ufffd]|//|/\.|[\ud800-\udfff]")
@@ -85,3 +87,33 @@ def _resolve(path: str) -> str | None:
             continue
         segments.append(segment)
     return "/" + "/".join(segments)
+
+
+def mount_prefix(url: str, url_path: str, base_path: str, explicit: str | None) -> str:
+    """Where the app is mounted, from the path of ``AUTH_URL``.
+
+    ``AUTH_URL`` is the app's public URL, mount prefix included
+    (``https://host/keep``). NextAuth's form, the URL of the auth routes
+    (``https://host/keep/api/auth``), is read the same way: a path ending with the base
+    path names the prefix before it. Any other path is ambiguous unless ``base_path`` was
+    given: NextAuth would make it the base path, which swallows every app route under it.
+    """
+    path = url_path.rstrip("/")
+    if not path:
+        return ""
+    if path.endswith(base_path):  # base_path starts with "/": a whole-segment match
+        prefix = path[: len(path) - len(base_path)]
+    elif explicit is not None:
+        prefix = path
+    else:
+        origin = url[: len(url) - len(url_path)] if url_path and url.endswith(url_path) else url
+        raise ConfigurationError(
+            f"AUTH_URL {url!r} has the path {path!r}: if the app is served under {path}, "
+            f"write AUTH_URL={origin}{path}{base_path} (or pass base_path={base_path!r} / "
+            f"set AUTH_BASE_PATH); to answer the auth routes at {path} instead, set "
+            f"AUTH_URL={origin} and base_path={path!r}. A bare path would otherwise make "
+            f"every app route under {path} an auth route."
+        )
+    if "//" in prefix or any(c in prefix for c in "%;\\"):
+        raise ConfigurationError(f"AUTH_URL's path {path!r} must be a plain path")
+    return prefix

@@ -20,9 +20,10 @@ from ._drivers import run_sync
 from ._errors import ConfigurationError
 from ._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
-from ._protect import BAD_PATH, Guard, bad_path, guard
+from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
 from ._routes import handle
+from ._rules import BAD_PATH, Guard
 from ._session import ANONYMOUS
 
 __all__ = ["WSGIAuthMiddleware"]
