@@ -43,12 +43,15 @@ from .._config import AuthConfig
 from .._core import AuthCore
 from .._drivers import run_async, run_sync
 from .._errors import ConfigurationError, MiddlewareNotInstalled
+from .._forward import IDENTITY_ENVIRON_KEYS, identity_headers
+from .._guard_api import guarded_miss, is_allowed
 from .._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
+from .._protect import bad_path, guard
 from .._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
 from .._routes import handle
+from .._rules import BAD_PATH, Guard
 from .._session import ANONYMOUS, Identity
 from .._user import AuthUser
-from ._guard import guarded_miss, is_allowed
 
 __all__ = [
     "SETTING",
@@ -68,10 +71,10 @@ GetResponse = Callable[[HttpRequest], Any]
 # -- translation ----------------------------------------------------------------------
 
 
-def _auth_request(request: HttpRequest) -> AuthRequest:
+def _auth_request(request: HttpRequest, *, with_body: bool = True) -> AuthRequest:
     method = (request.method or "GET").upper()
     body, too_large = b"", False
-    if method == "POST":
+    if method == "POST" and with_body:
         try:
             too_large = int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
         except ValueError:
@@ -84,7 +87,7 @@ def _auth_request(request: HttpRequest) -> AuthRequest:
     headers = {name.lower(): value for name, value in request.headers.items()}
     return AuthRequest(
         method=method,
-        path=request.path_info,
+        path=request.path_info or "/",
         query_string=request.META.get("QUERY_STRING", ""),
         headers=headers,
         body=body,
@@ -178,43 +181,85 @@ class AuthMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self._acall(request)
-        if self.core.is_auth_path(request.path_info):
+        core = self._core_of(request)
+        if core.is_auth_path(request.path_info or "/"):
             auth_request = _auth_request(request)
-            answer = run_sync(handle(self.core, auth_request), self.http_client)
+            answer = run_sync(handle(core, auth_request), self.http_client)
             return to_response(answer, auth_request.method)
         state = self._known_state(request)
         if state is None:
-            state = self._attach(request, self._identify_sync(request))
+            found = self._rule_of(request)
+            if found is BAD_PATH:
+                return to_response(bad_path(), request.method or "GET")
+            identity = ANONYMOUS
+            cookie_header = request.META.get("HTTP_COOKIE", "")
+            if cookie_header and core.sessions.present(cookie_header):
+                identity = run_sync(core.sessions.identify(cookie_header), self.http_client)
+            refused = self._guarded(core, request, identity, found)
+            if refused is not None:
+                return refused
+            state = self._attach(core, request, identity)
         else:
             self._expose(request, state)
+            return self.get_response(request)  # the outer middleware sends its cookies
         response: HttpResponseBase = self.get_response(request)
         return self._with_cookies(response, state)
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        if self.core.is_auth_path(request.path_info):
+        core = self._core_of(request)
+        if core.is_auth_path(request.path_info or "/"):
             auth_request = _auth_request(request)
-            answer = await run_async(handle(self.core, auth_request), self.async_http_client)
+            answer = await run_async(handle(core, auth_request), self.async_http_client)
             return to_response(answer, auth_request.method)
         state = self._known_state(request)
         if state is None:
+            found = self._rule_of(request)
+            if found is BAD_PATH:
+                return to_response(bad_path(), request.method or "GET")
             cookie_header = request.META.get("HTTP_COOKIE", "")
             identity = ANONYMOUS
-            if cookie_header and self.core.sessions.present(cookie_header):
+            if cookie_header and core.sessions.present(cookie_header):
                 identity = await run_async(
-                    self.core.sessions.identify(cookie_header), self.async_http_client
+                    core.sessions.identify(cookie_header), self.async_http_client
                 )
-            state = self._attach(request, identity)
+            refused = self._guarded(core, request, identity, found)
+            if refused is not None:
+                return refused
+            state = self._attach(core, request, identity)
+            own = True
         else:
             self._expose(request, state)
+            own = False  # the outer middleware sends its own cookies
         get_response = cast(Callable[[HttpRequest], Awaitable[HttpResponseBase]], self.get_response)
         response = await get_response(request)
-        return self._with_cookies(response, state)
+        return self._with_cookies(response, state) if own else response
 
-    def _identify_sync(self, request: HttpRequest) -> Identity:
-        cookie_header = request.META.get("HTTP_COOKIE", "")
-        if cookie_header and self.core.sessions.present(cookie_header):
-            return run_sync(self.core.sessions.identify(cookie_header), self.http_client)
-        return ANONYMOUS
+    def _core_of(self, request: HttpRequest) -> AuthCore:
+        """The core whose URLs carry the request's mount prefix (``SCRIPT_NAME``)."""
+        script_name = request.META.get("SCRIPT_NAME", "")
+        return self.core.mounted(script_name) if script_name else self.core
+
+    def _rule_of(self, request: HttpRequest) -> Any:
+        protection = self.config.protection
+        if protection is None:
+            return None
+        return protection.check((request.method or "GET").upper(), request.path_info or "/")
+
+    def _guarded(
+        self, core: AuthCore, request: HttpRequest, identity: Identity, found: Any
+    ) -> HttpResponse | None:
+        """The guarded miss of a protected path (the core's rule), else ``None``; then
+        the identity headers: incoming ones removed, the user's added if configured."""
+        if isinstance(found, Guard):
+            answer = guard(core, _auth_request(request, with_body=False), identity, found)
+            if answer is not None:
+                return to_response(answer, request.method or "GET")
+        for key in IDENTITY_ENVIRON_KEYS:
+            request.META.pop(key, None)
+        if self.config.identity_headers and identity.token is not None:
+            for name, value in identity_headers(identity.token):
+                request.META["HTTP_" + name.upper().replace("-", "_")] = value
+        return None
 
     @staticmethod
     def _known_state(request: HttpRequest) -> RequestAuth | None:
@@ -222,8 +267,8 @@ class AuthMiddleware:
         found = request.META.get(STATE_KEY)
         return found if isinstance(found, RequestAuth) else None
 
-    def _attach(self, request: HttpRequest, identity: Identity) -> RequestAuth:
-        state = RequestAuth(self.core, identity, request.META.get("HTTP_COOKIE", ""))
+    def _attach(self, core: AuthCore, request: HttpRequest, identity: Identity) -> RequestAuth:
+        state = RequestAuth(core, identity, request.META.get("HTTP_COOKIE", ""))
         request.META[STATE_KEY] = state
         request.META[SESSION_KEY] = state.session
         request.META[USER_KEY] = state.user
@@ -237,8 +282,6 @@ class AuthMiddleware:
         request.auth_session = state.session  # type: ignore[attr-defined]
 
     def _with_cookies(self, response: HttpResponseBase, state: RequestAuth) -> HttpResponseBase:
-        if state.core is not self.core:
-            return response  # the outer WSGI/ASGI middleware sends its own cookies
         for header in state.set_cookies:
             _add_set_cookie(response, header)
         return response

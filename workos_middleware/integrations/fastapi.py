@@ -29,10 +29,10 @@ from fastapi.security.base import SecurityBase
 
 from .._cookies import DEFAULT_NAMES
 from .._errors import MiddlewareNotInstalled
+from .._guard_api import guarded_miss, is_allowed
 from .._messages import AuthResponse
 from .._request_state import current_user
 from .._user import AuthUser
-from ._guard import guarded_miss, is_allowed
 
 __all__ = [
     "MiddlewareNotInstalled",
@@ -63,7 +63,7 @@ def _http_exception(answer: AuthResponse) -> HTTPException:
     elif answer.headers and dict(answer.headers).get("content-type") == "application/json":
         body = json.loads(answer.body)
         if isinstance(body, dict):
-            detail = body.get("message") or body.get("error") or detail
+            detail = body.get("error") or body.get("message") or detail
     return HTTPException(status_code=answer.status, detail=detail, headers=headers)
 
 

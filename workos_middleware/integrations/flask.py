@@ -28,12 +28,12 @@ from werkzeug.local import LocalProxy
 
 from .._config import AuthConfig
 from .._errors import MiddlewareNotInstalled
+from .._guard_api import guarded_miss, is_allowed
 from .._messages import AuthResponse
 from .._request_state import current_user as _current_user
 from .._request_state import get_user
 from .._user import AuthUser
 from .._wsgi import WSGIAuthMiddleware
-from ._guard import guarded_miss, is_allowed
 
 __all__ = [
     "MiddlewareNotInstalled",

@@ -25,9 +25,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from .._errors import MiddlewareNotInstalled
+from .._guard_api import guarded_miss, is_allowed
 from .._messages import AuthResponse
 from .._request_state import current_user
-from ._guard import guarded_miss, is_allowed
 
 __all__ = ["MiddlewareNotInstalled", "current_user", "login_required", "to_response"]
 
