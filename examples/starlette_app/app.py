@@ -30,6 +30,7 @@ from workos_middleware import (
 from workos_middleware.emulator import create_app as create_emulator
 from workos_middleware.emulator.embedded import (
     BANNER,
+    DEMO_WAYS_IN,
     MOUNT_PATH,
     announce,
     credentials_missing,
@@ -48,11 +49,13 @@ if credentials_missing(environ) and app_url:
     # point the middleware at it. With WORKOS_API_KEY set, nothing of this runs.
     parts = urlsplit(app_url)
     origin = f"{parts.scheme}://{parts.netloc}"
-    environ = emulator_environ(environ, origin + MOUNT_PATH)
-    emulator = create_emulator(redirect_uris=[f"{origin}/api/auth/callback/workos"])
+    # The emulator also plays AuthKit, GitHub and Google: the sign-in page offers them all.
+    environ = emulator_environ(environ, origin + MOUNT_PATH, providers=True)
+    callbacks = [f"{origin}/api/auth/callback/{p}" for p in ("workos", *DEMO_WAYS_IN)]
+    emulator = create_emulator(redirect_uris=callbacks)
     routes_of_emulator = [Mount(MOUNT_PATH, app=emulator)]
     banner = BANNER
-    announce(origin + MOUNT_PATH)
+    announce(origin + MOUNT_PATH, providers=DEMO_WAYS_IN)
 
 # `GET /api/auth/signin` (and every sign-in error) now redirects to /auth/signin below.
 config = AuthConfig.from_env(environ, pages={"signIn": "/auth/signin"})
