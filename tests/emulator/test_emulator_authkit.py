@@ -415,3 +415,66 @@ def test_malformed_requests_get_a_readable_400_page(
 def test_an_unknown_organization_goes_back_with_an_error(client: TestClient) -> None:
     response = client.get("/user_management/authorize", params=authorize(organization_id="org_x"))
     assert query_of(response.headers["location"])["error"] == "organization_invalid"
+
+
+# -- impersonation and auto-approve -------------------------------------------------------------
+
+
+def test_impersonation(client: TestClient) -> None:
+    started = client.post(
+        "/_emulator/impersonate",
+        json={
+            "email": "bob@example.com",
+            "impersonator": "admin@foocorp.test",
+            "reason": "Support ticket 42",
+            "redirect_uri": REDIRECT_URI,
+        },
+    )
+    assert started.status_code == 200, started.text
+    body = authenticate(client, grant_type="authorization_code", code=started.json()["code"])
+    answer = body.json()
+    assert answer["authentication_method"] == "Impersonation"
+    assert answer["impersonator"] == {"email": "admin@foocorp.test", "reason": "Support ticket 42"}
+    assert claims_of(client, answer["access_token"])["act"] == {"sub": "admin@foocorp.test"}
+    renewed = refresh(client, answer["refresh_token"]).json()
+    assert renewed["impersonator"]["email"] == "admin@foocorp.test"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"email": "nobody@x.test", "impersonator": "a@b.test"}, "user_id or email"),
+        ({"email": "bob@example.com", "impersonator": "not-an-email"}, "impersonator"),
+        ({"email": "bob@example.com", "impersonator": "a@b.test", "reason": 5}, "reason"),
+        (
+            {
+                "email": "bob@example.com",
+                "impersonator": "a@b.test",
+                "organization_id": ACME_ORG_ID,
+            },
+            "not a member",
+        ),
+        ({"email": "bob@example.com", "impersonator": "a@b.test"}, "redirect_uri"),
+        ([], "object"),
+    ],
+)
+def test_impersonation_refuses(client: TestClient, body: object, message: str) -> None:
+    response = client.post("/_emulator/impersonate", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["message"]
+
+
+def test_auto_approve_signs_the_hinted_user_in_at_once(clock: FakeClock) -> None:
+    with TestClient(create_app(auto_approve=True, clock=clock), follow_redirects=False) as c:
+        hosted = c.get("/user_management/authorize", params=authorize(login_hint="bob@example.com"))
+        assert hosted.status_code == 302
+        code = query_of(hosted.headers["location"])["code"]
+        answer = authenticate(c, grant_type="authorization_code", code=code).json()
+        assert answer["user"]["id"] == BOB
+        params = authorize(provider=None, connection_id=EXAMPLE_CONNECTION_ID)
+        sso = c.get(
+            "/user_management/authorize", params={**params, "login_hint": "alice@example.com"}
+        )
+        assert sso.status_code == 302 and "code" in query_of(sso.headers["location"])
+        unhinted = c.get("/user_management/authorize", params=authorize())
+        assert unhinted.status_code == 200

@@ -335,3 +335,15 @@ def test_github_login_hint_and_unverified_user(client: TestClient) -> None:
         f"{GITHUB}/user/emails", headers={"Authorization": f"Bearer {token}"}
     ).json()
     assert [e["verified"] for e in emails] == [False]
+
+
+def test_auto_approve_with_a_hint(clock: FakeClock) -> None:
+    from workos_middleware.emulator import create_app
+
+    with TestClient(create_app(auto_approve=True, clock=clock), follow_redirects=False) as c:
+        google = c.get(f"{GOOGLE}/authorize", params=google_params(login_hint="dana@gmail.com"))
+        code = query_of(google.headers["location"])["code"]
+        assert google_token(c, code).status_code == 200
+        params = {"client_id": GITHUB_CLIENT[0], "redirect_uri": REDIRECT_URI, "login": "hal9000"}
+        github = c.get(f"{GITHUB}/login/oauth/authorize", params=params)
+        assert "code" in query_of(github.headers["location"])

@@ -287,3 +287,19 @@ def test_jwks_and_the_sealed_session(workos: WorkOSClient, live: LiveServer) -> 
         out = browser.get(logout_url)
     assert (out.status_code, out.headers["location"]) == (302, "http://127.0.0.1:8000/")
     assert not session.refresh().authenticated
+
+
+def test_an_impersonated_session(workos: WorkOSClient, live: LiveServer) -> None:
+    started = httpx.post(
+        f"{live.url}/_emulator/impersonate",
+        json={
+            "user_id": ALICE_USER,
+            "impersonator": "admin@foocorp.test",
+            "reason": None,
+            "redirect_uri": REDIRECT_URI,
+        },
+    )
+    result = workos.user_management.authenticate_with_code(code=started.json()["code"])
+    assert result.impersonator is not None
+    assert (result.impersonator.email, result.impersonator.reason) == ("admin@foocorp.test", None)
+    assert result.authentication_method == AuthenticateResponseAuthenticationMethod.IMPERSONATION

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .authkit import WORKOS_KEYS
+from .authkit import WORKOS_KEYS, AuthKitEndpoints
 from .authorize import AuthorizeEndpoints
 from .data import DataError, plain
 from .datafile import (
@@ -59,9 +59,12 @@ def _path_id(body: Any, key: str, expected: str) -> None:
 class AdminEndpoints:
     """The ``/_emulator/`` routes, bound to one :class:`EmulatorState`."""
 
-    def __init__(self, state: EmulatorState, sso: AuthorizeEndpoints) -> None:
+    def __init__(
+        self, state: EmulatorState, sso: AuthorizeEndpoints, authkit: AuthKitEndpoints
+    ) -> None:
         self.state = state
         self.sso = sso
+        self.authkit = authkit
 
     def routes(self) -> list[BaseRoute]:
         org = f"{PREFIX}/organizations/{{organization_id}}"
@@ -83,6 +86,7 @@ class AdminEndpoints:
             Route(f"{PREFIX}/requests", self.list_requests, methods=["GET"]),
             Route(f"{PREFIX}/requests", self.clear_requests, methods=["DELETE"]),
             Route(f"{PREFIX}/idp_initiated", self.idp_initiated, methods=["POST"]),
+            Route(f"{PREFIX}/impersonate", self.impersonate, methods=["POST"]),
             Route(f"{PREFIX}/users/{{user_id}}", self.put_authkit_user, methods=["PUT"]),
             Route(f"{PREFIX}/users/{{user_id}}", self.delete_authkit_user, methods=["DELETE"]),
             Route(f"{PREFIX}/providers/{{provider_id}}", self.put_provider, methods=["PUT"]),
@@ -199,6 +203,41 @@ class AdminEndpoints:
         code = self.sso.sso_code(connection, user, redirect_uri)
         if isinstance(code, Refusal):
             return _bad_request(f"{code.error}: {code.description}")
+        return JSONResponse({"url": with_params(redirect_uri, {"code": code}), "code": code})
+
+    async def impersonate(self, request: Request) -> Response:
+        """An AuthKit session started by a dashboard admin impersonating a user."""
+        try:
+            body = await _body(request)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        if not isinstance(body, dict):
+            return _bad_request("body: expected a JSON object")
+        data = self.state.data
+        user = data.authkit_user(str(body.get("user_id", ""))) or data.authkit_user_by_email(
+            str(body.get("email", ""))
+        )
+        if user is None:
+            return _bad_request("user_id or email: expected an AuthKit user")
+        impersonator = body.get("impersonator")
+        reason = body.get("reason")
+        if not isinstance(impersonator, str) or "@" not in impersonator:
+            return _bad_request("impersonator: expected the email of the admin impersonating")
+        if reason is not None and not isinstance(reason, str):
+            return _bad_request("reason: expected a string or null")
+        organization_id = body.get("organization_id")
+        if organization_id is None and user.memberships:
+            organization_id = user.memberships[0].organization_id
+        if organization_id is not None and user.membership(str(organization_id)) is None:
+            return _bad_request("organization_id: the user is not a member")
+        redirect_uri = body.get("redirect_uri") or next(iter(self.state.redirect_uris), "")
+        if not isinstance(redirect_uri, str) or not is_registered(
+            redirect_uri, self.state.redirect_uris
+        ):
+            return _bad_request("redirect_uri: expected a registered redirect URI")
+        code = self.authkit.impersonation_code(
+            user, {"email": impersonator, "reason": reason}, redirect_uri, organization_id
+        )
         return JSONResponse({"url": with_params(redirect_uri, {"code": code}), "code": code})
 
     async def put_authkit_user(self, request: Request) -> Response:

@@ -18,7 +18,7 @@ from .admin import PREFIX, AdminEndpoints
 from .authkit import AuthKitEndpoints
 from .authorize import AuthorizeEndpoints
 from .datafile import load_data
-from .faults import Endpoint, with_faults
+from .faults import Endpoint, FaultName, with_faults
 from .organizations import OrganizationEndpoints
 from .pages import render
 from .providers import ProviderEndpoints, fault_name
@@ -78,7 +78,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def provider_routes(
-    providers: ProviderEndpoints, faulty: Callable[[Any, Endpoint], Endpoint]
+    providers: ProviderEndpoints, faulty: Callable[[FaultName, Endpoint], Endpoint]
 ) -> list[Route]:
     """The routes of every OAuth provider the emulator plays, by kind and id."""
     oidc, github = "/oidc/{provider}", "/oauth/{provider}"
@@ -143,7 +143,7 @@ def create_app(
     providers = ProviderEndpoints(state)
     tokens = TokenEndpoints(state)
     organizations = OrganizationEndpoints(state)
-    admin = AdminEndpoints(state, sso)
+    admin = AdminEndpoints(state, sso, authkit)
 
     async def index(request: Request) -> Response:
         return render(
@@ -159,7 +159,7 @@ def create_app(
             organization_names={o.id: o.name for o in state.data.organizations},
         )
 
-    def faulty(endpoint: Any, handler: Endpoint) -> Endpoint:
+    def faulty(endpoint: FaultName, handler: Endpoint) -> Endpoint:
         return with_faults(state.take_fault, endpoint, handler)
 
     routes = [

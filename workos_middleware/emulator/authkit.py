@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from .authorize import PROVIDERS, domain_refusal, resolve_selector
+from .authorize import PROVIDERS, domain_refusal, idp_page, resolve_selector
 from .data import AuthKitUser, Connection, Membership, Organization, User
 from .faults import token_defect
 from .forms import BodyError, read_fields
@@ -134,6 +134,10 @@ class AuthKitEndpoints:
 
         if selector is None:
             pending = start(organization_id=organization.id if organization else None)
+            hinted = data.authkit_user_by_email(pending.login_hint or "")
+            if hinted is not None and self.state.auto_approve:
+                self.state.finish_sign_in(pending.id, AUTHKIT)
+                return self._complete_hosted(pending, {"user": hinted.id})
             return self._hosted_page(pending)
         found = resolve_selector(data, *selector)
         if isinstance(found, Refusal):
@@ -141,21 +145,11 @@ class AuthKitEndpoints:
         pending = start(
             connection_id=found.connection.id, organization_id=found.connection.organization_id
         )
-        login_hint = pending.login_hint
-        hinted = found.connection.user_by_email(login_hint) if login_hint else None
-        return render(
-            "sign_in.html",
-            target=found.organization.name if found.organization else found.connection.name,
-            connection=found.connection,
-            organization=found.organization,
-            users=found.connection.users,
-            login_hint=login_hint,
-            hinted_id=hinted.id if hinted else None,
-            pending_id=pending.id,
-            return_to=return_to(redirect_uri),
-            action="authorize/complete",
-            idp_initiated_url=None,
-        )
+        profile = found.connection.user_by_email(pending.login_hint or "")
+        if profile is not None and self.state.auto_approve:
+            self.state.finish_sign_in(pending.id, AUTHKIT)
+            return self._complete_sso(pending, profile.id)
+        return idp_page(found, pending)
 
     def _hosted_page(self, pending: PendingSignIn, error: str | None = None) -> Response:
         organization = self.state.data.organization(pending.organization_id or "")
@@ -309,7 +303,9 @@ class AuthKitEndpoints:
         if user is None:
             return oauth_error("invalid_grant", "The user no longer exists.")
         grant = issued.grant
-        session = self.state.start_session(user.id, grant["organization_id"], grant["method"])
+        session = self.state.start_session(
+            user.id, grant["organization_id"], grant["method"], grant.get("impersonator")
+        )
         return session, user
 
     def _refresh(self, fields: Mapping[str, str]) -> tuple[AuthSession, AuthKitUser] | Response:
@@ -345,16 +341,44 @@ class AuthKitEndpoints:
             claims["role"] = membership.role
             claims["roles"] = [membership.role]
             claims["permissions"] = list(membership.permissions)
+        if session.impersonator is not None:
+            claims["act"] = {"sub": session.impersonator["email"]}
         defect = token_defect(request)
         claims = spoil_claims(claims, defect, now)
         ring = self.state.key_ring(WORKOS_KEYS)
-        return {
+        answer = {
             "user": {**user_json(user), "last_sign_in_at": _iso(session.created_at)},
             "organization_id": session.organization_id,
             "access_token": ring.sign(claims, defect=defect),
             "refresh_token": self.state.issue_refresh_token(session.id),
             "authentication_method": session.authentication_method,
         }
+        if session.impersonator is not None:
+            answer["impersonator"] = dict(session.impersonator)
+        return answer
+
+    def impersonation_code(
+        self,
+        user: AuthKitUser,
+        impersonator: dict[str, str | None],
+        redirect_uri: str,
+        organization_id: str | None,
+    ) -> str:
+        """A code for a session of ``user`` started by ``impersonator`` (a dashboard admin),
+        as WorkOS's impersonation does: ``authentication_method`` ``Impersonation``."""
+        grant = {
+            "user_id": user.id,
+            "organization_id": organization_id,
+            "method": "Impersonation",
+            "impersonator": impersonator,
+        }
+        return self.state.issue_code(
+            AUTHKIT,
+            client_id=self.state.client_id,
+            redirect_uri=redirect_uri,
+            grant=grant,
+            code_challenge=None,
+        )
 
     def issuer(self, request: Request) -> str:
         """``iss`` of the access tokens: ``BASE/user_management/{client_id}``."""

@@ -28,7 +28,7 @@ from .oauth import (
 )
 from .pages import error_page, render
 from .redirects import is_registered
-from .store import EmulatorState
+from .store import EmulatorState, PendingSignIn
 from .wire import SSO, profile_json
 
 PROVIDERS = (
@@ -142,22 +142,8 @@ class AuthorizeEndpoints:
             login_hint=login_hint,
             code_challenge=challenge,
         )
-        target = found.organization.name if found.organization else found.connection.name
-        return render(
-            "sign_in.html",
-            target=target,
-            connection=found.connection,
-            organization=found.organization,
-            users=found.connection.users,
-            login_hint=login_hint,
-            hinted_id=hinted.id if hinted else None,
-            pending_id=pending.id,
-            return_to=return_to(redirect_uri),
-            # Relative to /sso/authorize, so it works under any mount prefix or proxy path.
-            action="authorize/complete",
-            idp_initiated_url="idp_initiated?"
-            + urlencode({"connection": found.connection.id, "redirect_uri": redirect_uri}),
-        )
+        dashboard = {"connection": found.connection.id, "redirect_uri": redirect_uri}
+        return idp_page(found, pending, idp_initiated_url=f"idp_initiated?{urlencode(dashboard)}")
 
     async def complete(self, request: Request) -> Response:
         """The IdP page's form: sign in as the chosen user, or deny."""
@@ -274,6 +260,31 @@ class AuthorizeEndpoints:
         return unredirectable_problem(
             q, self.state.client_id, self.state.redirect_uris, _parameter_problem
         )
+
+
+def idp_page(
+    found: Selection, pending: PendingSignIn, idp_initiated_url: str | None = None
+) -> Response:
+    """The IdP page: the selected connection's test users, for a pending sign-in.
+
+    Its form posts to ``authorize/complete``, relative to the page's own URL, so it works
+    under any mount prefix or proxy path (``/sso/...`` and ``/user_management/...`` alike).
+    """
+    hint = pending.login_hint
+    hinted = found.connection.user_by_email(hint) if hint else None
+    return render(
+        "sign_in.html",
+        target=found.organization.name if found.organization else found.connection.name,
+        connection=found.connection,
+        organization=found.organization,
+        users=found.connection.users,
+        login_hint=hint,
+        hinted_id=hinted.id if hinted else None,
+        pending_id=pending.id,
+        return_to=return_to(pending.redirect_uri),
+        action="authorize/complete",
+        idp_initiated_url=idp_initiated_url,
+    )
 
 
 def domain_refusal(data: EmulatorData, connection: Connection, user: User) -> Refusal | None:

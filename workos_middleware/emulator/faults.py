@@ -19,6 +19,8 @@ from .keys import DEFECTS
 from .wire import INVALID_GRANT, message_error, oauth_error, unauthorized_profile
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+FaultName = str | Callable[[Request], str]
+"""A fault name, or a function of the request giving one."""
 
 ENDPOINTS = ("token", "profile", "organizations", "authenticate", "jwks")
 """The WorkOS endpoints faults apply to; each provider adds ``<id>.token`` and its others."""
@@ -175,7 +177,7 @@ async def apply_fault(fault: Fault) -> Response | None:
 
 def with_faults(
     take_fault: Callable[[str], Fault | None],
-    endpoint: str | Callable[[Request], str],
+    endpoint: FaultName,
     handler: Endpoint,
 ) -> Endpoint:
     """``handler`` answering with the next fault queued for ``endpoint``, if there is one.

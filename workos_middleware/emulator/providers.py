@@ -10,7 +10,7 @@ nothing of WorkOS: their own clients, secrets, users and keys.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,7 +33,7 @@ from .oauth import (
     unredirectable_problem,
 )
 from .pages import error_page, render
-from .store import EmulatorState
+from .store import EmulatorState, PendingSignIn
 from .wire import oauth_error
 
 TOKEN_LIFETIME = 3600
@@ -41,9 +41,13 @@ TOKEN_LIFETIME = 3600
 GITHUB_DOCS = "https://docs.github.com/rest"
 
 
-def fault_name(part: str) -> Any:
+def fault_name(part: str) -> Callable[[Request], str]:
     """The fault name of a provider endpoint, from the request's path: ``google.token``."""
-    return lambda request: f"{request.path_params['provider']}.{part}"
+
+    def name(request: Request) -> str:
+        return f"{request.path_params['provider']}.{part}"
+
+    return name
 
 
 def _github_problem(q: Mapping[str, str]) -> tuple[str, str] | None:
@@ -269,6 +273,9 @@ class ProviderEndpoints:
             scope=scope,
         )
         hinted = next((u for u in provider.users if hint in (u.email, u.login)), None)
+        if hinted is not None and self.state.auto_approve:
+            self.state.finish_sign_in(pending.id, provider.id)
+            return self._send_code(provider, pending, hinted)
         return render(
             "provider_sign_in.html",
             provider=provider,
@@ -295,6 +302,11 @@ class ProviderEndpoints:
             return error_page(
                 "Unknown test user", "The chosen user is not a user of this provider."
             )
+        return self._send_code(provider, pending, user)
+
+    def _send_code(
+        self, provider: Provider, pending: PendingSignIn, user: ProviderUser
+    ) -> Response:
         code = self.state.issue_code(
             provider.id,
             client_id=provider.client_id,

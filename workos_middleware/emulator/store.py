@@ -84,6 +84,7 @@ class AuthSession:
     authentication_method: str
     created_at: float
     ended: bool = False
+    impersonator: dict[str, str | None] | None = None
 
 
 @dataclass
@@ -252,11 +253,20 @@ class EmulatorState:
     # -- AuthKit sessions -----------------------------------------------------------------
 
     def start_session(
-        self, user_id: str, organization_id: str | None, authentication_method: str
+        self,
+        user_id: str,
+        organization_id: str | None,
+        authentication_method: str,
+        impersonator: dict[str, str | None] | None = None,
     ) -> AuthSession:
         now = self.clock()
         session = AuthSession(
-            new_id("session", now), user_id, organization_id, authentication_method, now
+            new_id("session", now),
+            user_id,
+            organization_id,
+            authentication_method,
+            now,
+            impersonator=impersonator,
         )
         with self._lock:
             self._sessions[session.id] = session
