@@ -65,6 +65,7 @@ test: lint types unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/passthrough.py
+	$(BIN)/python benchmarks/protection.py
 
 clean:
 	rm -rf $(VENV)
