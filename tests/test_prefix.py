@@ -179,3 +179,25 @@ def test_routes_under_the_prefix_are_not_swallowed(mount: Callable[..., Client])
     assert response.status_code == 200
     assert response.text.startswith("APP root=/app")
     assert client.get("/app/api/auth/providers").status_code == 200
+
+
+def test_many_mount_prefixes_each_get_their_own_urls(adapter: str, portal: BlockingPortal) -> None:
+    """A router mounting on a path parameter: one middleware, more prefixes than its
+    cache keeps, each answered with its own URLs."""
+    client = mounted_client(adapter, portal, "")
+    for tenant in range(40):
+        prefix = f"/t{tenant}"
+        if adapter == "asgi":
+            transport: Any = httpx.ASGITransport(app=client.middleware, root_path=prefix)
+
+            async def go(url: str, transport: Any = transport) -> httpx.Response:
+                async with httpx.AsyncClient(transport=transport, base_url=APP_URL) as http:
+                    return await http.get(url)
+
+            response = portal.call(go, f"{prefix}/api/auth/providers")
+        else:
+            transport = httpx.WSGITransport(app=gunicorn_mount(prefix, client.middleware))
+            with httpx.Client(transport=transport, base_url=APP_URL) as http:
+                response = http.get(f"{prefix}/api/auth/providers")
+        signin_url = response.json()["workos"]["signinUrl"]
+        assert signin_url == f"{APP_URL}{prefix}/api/auth/signin/workos"

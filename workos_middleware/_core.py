@@ -11,7 +11,7 @@ response helpers in :mod:`._responses`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._config import AuthConfig
 from ._cookies import CookieJar
@@ -26,7 +26,8 @@ from ._signing import Clock, KeyRing
 __all__ = ["AuthCore"]
 
 # Mount prefixes come from the server or the router, so there are few; a cap keeps a
-# router that mounts on a path parameter from growing the cache without end.
+# router that mounts on a path parameter from growing the cache without end (past it,
+# a variant is built per request: two small objects).
 _MAX_MOUNTS = 32
 
 
@@ -89,13 +90,31 @@ class AuthCore:
     def mounted(self, root_path: str) -> AuthCore:
         """The core whose URLs carry ``root_path`` (ASGI ``root_path``, WSGI
         ``SCRIPT_NAME``): the server's word on where the app is mounted wins over the
-        prefix in ``AUTH_URL``. Built once per distinct prefix."""
+        prefix in ``AUTH_URL``. Only the URL-bearing parts differ; the keys, cookies,
+        session codec and page renderer are shared. Kept for a few distinct prefixes."""
         root_path = root_path.rstrip("/")
         if not root_path or root_path == self.mount:
             return self
         found = self._mounted.get(root_path)
         if found is None:
-            found = AuthCore.build(self.config, root_path)
+            app_url = self.config.origin + root_path
+            auth_url = app_url + self.base_path
+            found = replace(
+                self,
+                callback_urls=CallbackUrls(
+                    self.keys, self.jar, app_url, self.config.callbacks.get("redirect")
+                ),
+                responses=Responses(
+                    self.responses.renderer,
+                    base_url=app_url,
+                    auth_url=auth_url,
+                    app_pages=self.config.pages,
+                ),
+                base_url=app_url,
+                auth_url=auth_url,
+                mount=root_path,
+                _mounted={},
+            )
             if len(self._mounted) < _MAX_MOUNTS:
                 self._mounted[root_path] = found
         return found
