@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 PORT ?= 8000
 
-.PHONY: demo test lint types unit browser nginx bench clean
+.PHONY: demo test lint types unit browser nginx redis bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,19 @@ nginx:
 	  fi; \
 	fi
 
-unit: $(STAMP) browser nginx
+
+# The Redis session store's tests run real servers: Debian's redis-server and redis-cli.
+redis:
+	@if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null; \
+	  else \
+	    echo "Install Redis for the session store tests: sudo apt-get install -y redis-server" >&2; \
+	    echo "(or set WORKOS_MIDDLEWARE_SKIP_REDIS=1 to skip them)" >&2; \
+	  fi; \
+	fi
+
+unit: $(STAMP) browser nginx redis
 	$(BIN)/pytest
 
 test: lint types unit

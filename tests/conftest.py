@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
-from support.fixtures import adapter, client, make_client, portal, workos
+from support.fixtures import (
+    adapter,
+    client,
+    make_client,
+    portal,
+    redis_cluster,
+    redis_cluster_url,
+    redis_server,
+    redis_url,
+    workos,
+)
 
-__all__ = ["adapter", "client", "make_client", "portal", "workos"]
+__all__ = [
+    "adapter",
+    "client",
+    "make_client",
+    "portal",
+    "redis_cluster",
+    "redis_cluster_url",
+    "redis_server",
+    "redis_url",
+    "workos",
+]

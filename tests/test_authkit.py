@@ -481,3 +481,50 @@ def test_idp_initiated_callback_refused_or_restarted_without_redeeming_the_code(
     assert query_of(location)["provider"] == "authkit" and query_of(location)["state"]
     assert workos_api.authenticate.call_count == 0
     assert session_user(restarting) is None
+
+
+# -- with a server-side session store ----------------------------------------------
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_refreshes_and_switches_are_kept_in_a_server_side_store(
+    make_client: Callable[..., Client],
+    workos_api: WorkOS,
+    clock: StepClock,
+    store: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    from workos_middleware import MemorySessionStore, RedisSessionStore
+
+    def session(value: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
+        return {**value, "organization": token.get("organization_id")}
+
+    client = make_client(
+        providers=[authkit(clock)],
+        clock=clock,
+        callbacks={"session": session},
+        session_store=(
+            MemorySessionStore(clock=clock)
+            if store == "memory"
+            else RedisSessionStore(request.getfixturevalue("redis_url"))
+        ),
+    )
+    sign_in(client)
+    cookie = session_cookie(client)
+    clock.now += 250  # due for a refresh: the rotated refresh token goes to the store
+    assert client.get("/api/auth/session").json()["organization"] == "org_A"
+    clock.now += 250
+    assert client.get("/").json()["authenticated"] is True
+    first, second = workos_api.prefix + "2", workos_api.prefix + "3"
+    assert [c["refresh_token"] for c in workos_api.refresh_calls()] == [first, second]
+    assert session_cookie(client) == cookie  # the id stays; the record changed
+
+    assert switch(client, "org_B").status_code == 302
+    assert client.get("/api/auth/session").json()["organization"] == "org_B"
+    assert session_cookie(client) == cookie
+
+    workos_api.refresh_tokens.clear()  # revoked at WorkOS: the session ends everywhere
+    clock.now += 400
+    assert client.get("/api/auth/session").json() == {}
+    client.set_cookie("next-auth.session-token", cookie)
+    assert client.get("/api/auth/session").json() == {}

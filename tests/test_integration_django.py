@@ -263,3 +263,33 @@ def test_under_the_wsgi_wrapper_the_session_is_read_once() -> None:
         if header.startswith("next-auth.session-token=")
     ]
     assert len(session_cookies) == 1
+
+
+def test_sessions_in_redis_and_a_redis_that_goes_down(
+    portal: BlockingPortal, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis mode through Django's own middleware, WSGI and ASGI: the testing helper's
+    session is in Redis; when Redis stops, a request with a session fails closed (503),
+    one without goes on."""
+    from workos_middleware import RedisSessionStore
+
+    from support.redis_servers import RedisServer, require_redis
+
+    require_redis()
+    server = RedisServer(tmp_path).start()
+    try:
+        config = make_config(session_store=RedisSessionStore(server.url, timeout=1))
+        with override_settings(WORKOS_AUTH=config):
+            sites = [Site("wsgi", portal), Site("asgi", portal)]
+            for site in sites:
+                sign_in(site.http, config, email="bob@example.com", name="Bob")
+                assert site.get("/api/me").json()["session"]["user"]["name"] == "Bob"
+            server.stop()
+            for site in sites:
+                assert site.get("/api/me", headers=API).status_code == 503
+                page = site.get("/api/me", headers=BROWSER)
+                assert page.status_code == 503 and "try again" in page.text
+                assert Site(site.kind, portal).get("/").status_code == 200  # no cookie
+            assert "AUTH_REDIS_URL" in caplog.text
+    finally:
+        server.stop()

@@ -129,3 +129,15 @@ def test_mistakes_are_clear_errors() -> None:
         sign_in(object(), config)
     with pytest.raises(TypeError, match="AuthConfig"):
         sign_in(httpx.Client(), None)
+
+
+def test_with_a_server_side_store_the_session_is_created_in_it(make_client: Any) -> None:
+    from workos_middleware import MemorySessionStore
+
+    client = make_client(session_store=MemorySessionStore())
+    cookies = session_cookies(client.config, email="alice@example.com")
+    [value] = cookies.values()
+    assert value.count(".") == 2 and "alice" not in value  # an id, not the session
+    sign_in(http_of(client), client.config, email="alice@example.com")
+    assert session_of(client)["user"]["email"] == "alice@example.com"
+    assert client.config.session_store.live_sessions() == 2  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from ._errors import (
 )
 from ._guard_api import guarded_miss, is_allowed
 from ._messages import AuthResponse
+from ._redis_store import RedisSessionStore
 from ._request_state import (
     SESSION_KEY,
     USER_KEY,
@@ -28,6 +29,12 @@ from ._request_state import (
     get_user,
 )
 from ._rules import Rule
+from ._session_store import (
+    CookieSessionStore,
+    MemorySessionStore,
+    SessionStore,
+    StoreUnavailable,
+)
 from ._types import Session, SessionToken
 from ._user import AuthUser
 from ._wsgi import WSGIAuthMiddleware
@@ -53,17 +60,22 @@ __all__ = [
     "AuthUser",
     "ConfigurationError",
     "CookieOptions",
+    "CookieSessionStore",
     "GitHubProvider",
     "GoogleProvider",
+    "MemorySessionStore",
     "MiddlewareNotInstalled",
     "OAuthProvider",
     "OIDCProvider",
     "Provider",
     "ProviderError",
+    "RedisSessionStore",
     "Rule",
     "Session",
+    "SessionStore",
     "SessionToken",
     "SignInResult",
+    "StoreUnavailable",
     "WSGIAuthMiddleware",
     "WorkOSMiddlewareError",
     "WorkOSProvider",

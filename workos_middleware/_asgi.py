@@ -22,7 +22,7 @@ from ._forward import identity_headers
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, RequestAuth
-from ._routes import handle
+from ._routes import handle, identify_passthrough
 from ._rules import BAD_PATH, Guard
 from ._session import ANONYMOUS
 
@@ -162,6 +162,8 @@ class AuthMiddleware:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self.core.stored is not None:
+            await self.core.stored.store.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -190,8 +192,14 @@ class AuthMiddleware:
         identity = ANONYMOUS
         if cookie_header and core.sessions.present(cookie_header):
             # A websocket handshake cannot set cookies: its session is read, not refreshed.
-            flow = core.sessions.identify(cookie_header, refresh=kind == "http")
+            accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+            flow = identify_passthrough(
+                core, cookie_header, accept.decode("latin-1"), refresh=kind == "http"
+            )
             identity = await run_async(flow, self.http_client)
+            if identity.failure is not None:  # the session store is down: fail closed
+                await _send_response(send, scope, identity.failure)
+                return
         if isinstance(found, Guard):
             response = guard(core, request_of(scope, path), identity, found)
             if response is not None:

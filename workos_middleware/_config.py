@@ -19,6 +19,7 @@ from ._access import AccessRule
 from ._errors import ConfigurationError
 from ._paths import mount_prefix
 from ._rules import RuleSpec, compile_rules
+from ._session_store import CookieSessionStore, MemorySessionStore, SessionStore
 from .providers._authkit import AuthKitProvider
 from .providers._base import Provider
 from .providers._presets import GitHubProvider, GoogleProvider
@@ -99,6 +100,7 @@ class AuthConfig:
         allow: AccessRule | None = None,
         case_sensitive: bool = True,
         identity_headers: bool = False,
+        session_store: SessionStore | None = None,
     ) -> None:
         self.providers: dict[str, Provider] = {}
         for provider in providers or ():
@@ -168,6 +170,15 @@ class AuthConfig:
             raise ConfigurationError("session_max_age must be > 0, session_update_age >= 0")
         self.session_max_age = session_max_age
         self.session_update_age = session_update_age
+        if session_store is not None and not isinstance(session_store, SessionStore):
+            raise ConfigurationError(
+                f"session_store must be a SessionStore (CookieSessionStore, RedisSessionStore "
+                f"or MemorySessionStore), not {type(session_store).__name__}"
+            )
+        # Where sessions live: signed cookies unless a server-side store is given.
+        self.session_store: SessionStore = (
+            CookieSessionStore() if session_store is None else session_store
+        )
         self.cookies = cookies or CookieOptions()
         self.templates_dir = os.fspath(templates_dir) if templates_dir is not None else None
         if self.templates_dir is not None and not os.path.isdir(self.templates_dir):
@@ -224,8 +235,12 @@ class AuthConfig:
         them elsewhere); ``WORKOS_AUTHKIT=true`` adds AuthKit with the WorkOS
         credentials. Keyword ``options`` are passed on and win over the environment;
         ``workos={...}``, ``authkit={...}``, ``github={...}``, ``google={...}`` add
-        provider options."""
+        provider options. The
+        session store comes from ``AUTH_SESSION_STORE`` and ``AUTH_REDIS_URL`` (see
+        :func:`session_store_from_env`)."""
         env = os.environ if environ is None else environ
+        if "session_store" not in options:
+            options["session_store"] = session_store_from_env(env)
         workos_options: dict[str, Any] = dict(options.pop("workos", None) or {})
         authkit_options: dict[str, Any] = dict(options.pop("authkit", None) or {})
         github_options: dict[str, Any] = dict(options.pop("github", None) or {})
@@ -300,3 +315,38 @@ def _env_pair(
         missing = id_name if not client_id else secret_name
         raise ConfigurationError(f"set {missing} too (from {source}), or unset both")
     return client_id, secret
+
+
+SESSION_STORE_KINDS = ("cookie", "redis", "memory")
+
+
+def session_store_from_env(env: Mapping[str, str]) -> SessionStore:
+    """The store the environment asks for.
+
+    ``AUTH_REDIS_URL`` set: Redis at that URL. ``AUTH_SESSION_STORE=redis``: Redis at
+    ``AUTH_REDIS_URL``, else at ``REDIS_URL``. ``AUTH_SESSION_STORE=memory``: this
+    process's memory. Otherwise (or ``cookie``): signed cookies. ``REDIS_URL`` alone
+    changes nothing: many platforms set it for the app's own use.
+    """
+    kind = env.get("AUTH_SESSION_STORE", "").strip().lower()
+    redis_url = env.get("AUTH_REDIS_URL", "").strip()
+    if kind and kind not in SESSION_STORE_KINDS:
+        raise ConfigurationError(
+            f"AUTH_SESSION_STORE must be one of {', '.join(SESSION_STORE_KINDS)}; got {kind!r}"
+        )
+    if kind == "redis" and not redis_url:
+        redis_url = env.get("REDIS_URL", "").strip()
+        if not redis_url:
+            raise ConfigurationError(
+                "AUTH_SESSION_STORE=redis needs AUTH_REDIS_URL (or REDIS_URL), "
+                "like redis://127.0.0.1:6379/0"
+            )
+    if kind in ("", "redis") and redis_url:
+        from ._redis_store import RedisSessionStore
+
+        return RedisSessionStore(redis_url)
+    if redis_url:
+        raise ConfigurationError(
+            f"AUTH_REDIS_URL is set but AUTH_SESSION_STORE={kind}: unset one of them"
+        )
+    return MemorySessionStore() if kind == "memory" else CookieSessionStore()

@@ -21,7 +21,9 @@ from ._provider_sessions import ProviderSessions
 from ._redirects import CallbackUrls
 from ._responses import Responses
 from ._session import SessionCodec
+from ._session_store import ServerSessionStore
 from ._signing import Clock, KeyRing
+from ._stored_sessions import StoredSessions
 
 __all__ = ["AuthCore"]
 
@@ -40,6 +42,7 @@ class AuthCore:
     keys: KeyRing
     jar: CookieJar
     sessions: SessionCodec
+    stored: StoredSessions | None  # server-side sessions (Redis, memory), else None
     csrf: CsrfGuard
     callback_urls: CallbackUrls
     responses: Responses
@@ -59,6 +62,15 @@ class AuthCore:
         app_url = config.origin + mount
         auth_url = app_url + config.base_path
         provider_sessions = ProviderSessions(config.providers, config.secrets, config.clock)
+        stored = None
+        if isinstance(config.session_store, ServerSessionStore):
+            stored = StoredSessions(
+                config.session_store,
+                keys,
+                max_age=config.session_max_age,
+                update_age=config.session_update_age,
+                clock=config.clock,
+            )
         return cls(
             config=config,
             clock=config.clock,
@@ -71,7 +83,9 @@ class AuthCore:
                 update_age=config.session_update_age,
                 callback=config.callbacks.get("session"),
                 renew=provider_sessions.renew,
+                stored=stored,
             ),
+            stored=stored,
             csrf=CsrfGuard(keys, jar, config.origin),
             callback_urls=CallbackUrls(keys, jar, app_url, config.callbacks.get("redirect")),
             responses=Responses(

@@ -1,8 +1,10 @@
 """The loops that run flows: blocking for WSGI, asyncio for ASGI. Used only by the adapters.
 
 Each answers a :class:`~._effects.Fetch` with the shared httpx client (the body read
-in full but capped at :data:`MAX_PROVIDER_RESPONSE_BYTES`) and a
-:class:`~._effects.Call` by calling the user's function (awaiting it under ASGI).
+in full but capped at :data:`MAX_PROVIDER_RESPONSE_BYTES`), a
+:class:`~._effects.Call` by calling the user's function (awaiting it under ASGI) and a
+:class:`~._effects.StoreOp` with the store's blocking ``execute`` or asyncio
+``aexecute``.
 These two drivers are the only code that differs between the adapters.
 """
 
@@ -15,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from ._effects import Call, Fetch, Flow
+from ._effects import Call, Fetch, Flow, StoreOp
 from ._errors import ConfigurationError, ProviderError
 from ._single_flight import SHARED
 
@@ -82,7 +84,7 @@ class _Done(Generic[T]):
     result: T
 
 
-def _step(flow: Flow[T], answer: Any, error: Exception | None) -> Fetch | Call | _Done[T]:
+def _step(flow: Flow[T], answer: Any, error: Exception | None) -> Fetch | Call | StoreOp | _Done[T]:
     """Give the flow the last answer (or throw the last error in); its next effect."""
     try:
         return flow.throw(error) if error is not None else flow.send(answer)
@@ -105,6 +107,8 @@ def run_sync(flow: Flow[T], client: httpx.Client) -> T:
                 answer = SHARED.send_sync(effect.shared, send)
             elif isinstance(effect, Fetch):
                 answer = _send_sync(client, effect.request)
+            elif isinstance(effect, StoreOp):
+                answer = effect.store.execute(effect)
             else:
                 answer = effect.function(*effect.args)
                 if inspect.isawaitable(answer):
@@ -133,6 +137,8 @@ async def run_async(flow: Flow[T], client: httpx.AsyncClient) -> T:
                 answer = await SHARED.send_async(effect.shared, send_async)
             elif isinstance(effect, Fetch):
                 answer = await _send_async(client, effect.request)
+            elif isinstance(effect, StoreOp):
+                answer = await effect.store.aexecute(effect)
             else:
                 answer = effect.function(*effect.args)
                 if inspect.isawaitable(answer):

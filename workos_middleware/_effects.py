@@ -1,8 +1,9 @@
 """Outbound I/O and user callbacks as values, so one flow serves both adapters.
 
 A flow is a generator, in the manner of ``httpx.Auth.auth_flow``: it yields a
-:class:`Fetch` when it needs an HTTP response, or a :class:`Call` when it needs a user
-callback's result, and is sent the answer back. An exception the I/O raised is thrown
+:class:`Fetch` when it needs an HTTP response, a :class:`Call` when it needs a user
+callback's result, or a :class:`StoreOp` when it needs the session store (Redis), and
+is sent the answer back. An exception the I/O raised is thrown
 into the generator at the ``yield``, so the core handles failures with ordinary
 ``try``/``except``. The loops that run flows are in :mod:`._drivers`, used only by the
 adapters. Providers use these effects too: they are public in
@@ -13,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
-__all__ = ["Call", "Fetch", "Flow", "call", "fetch"]
+__all__ = ["Call", "Fetch", "Flow", "OpStore", "StoreOp", "call", "fetch"]
 
 T = TypeVar("T")
 
@@ -43,7 +44,29 @@ class Call:
     args: tuple[Any, ...]
 
 
-Flow = Generator["Fetch | Call", Any, T]
+class OpStore(Protocol):
+    """What runs a :class:`StoreOp`: a server-side session store."""
+
+    def execute(self, op: StoreOp) -> Any:
+        """Run ``op`` with blocking I/O (the WSGI driver)."""
+
+    async def aexecute(self, op: StoreOp) -> Any:
+        """Run ``op`` with asyncio I/O (the ASGI driver)."""
+
+
+@dataclass(frozen=True)
+class StoreOp:
+    """Run this operation on a server-side session store; answer with its result.
+
+    The operations and their arguments are listed in :mod:`._session_store`.
+    """
+
+    store: OpStore
+    name: str
+    args: tuple[Any, ...]
+
+
+Flow = Generator["Fetch | Call | StoreOp", Any, T]
 
 
 def call(function: Callable[..., Any], *args: Any) -> Flow[Any]:

@@ -105,6 +105,12 @@ def error_page_text(code: str) -> tuple[int, str, str]:
             "There is a problem with the server configuration. "
             "Check the server logs for more information.",
         )
+    if code == "Unavailable":
+        return (
+            503,
+            "Service unavailable",
+            "Signing in is unavailable for a moment. Please try again shortly.",
+        )
     if code == "AccessDenied":
         return 403, "Access denied", "You do not have permission to sign in."
     if code == "Verification":

@@ -55,6 +55,16 @@ class Responses:
             "error.html", status, heading=heading, message=message, home_url=self.base_url
         )
 
+    def store_unavailable(self, as_json: bool) -> AuthResponse:
+        """The 503 of a request that needs the session store while it is down."""
+        if as_json:
+            message = "Sessions are unavailable for a moment. Please try again."
+            response = AuthResponse.json({"error": "Unavailable", "message": message}, 503)
+        else:
+            response = self.error_page("Unavailable")
+        response.headers.append(("retry-after", "5"))
+        return response
+
     def app_page_url(self, key: str, **params: str) -> str | None:
         """The URL of ``pages[key]`` with ``params`` added, or ``None`` if not set."""
         page = self.app_pages.get(key)

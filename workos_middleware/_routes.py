@@ -23,10 +23,12 @@ from ._messages import (
     AuthRequest,
     AuthResponse,
 )
+from ._session import Identity
+from ._session_store import StoreUnavailable
 from ._sign_in import callback, fire_event, signin
 from ._signin_page import describe_provider, signin_context
 
-__all__ = ["handle"]
+__all__ = ["handle", "identify_passthrough"]
 
 logger = logging.getLogger("workos_middleware")
 
@@ -44,6 +46,10 @@ def handle(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
     else:
         try:
             response = yield from dispatch(core, request)
+        except StoreUnavailable as exc:
+            # Fail closed, and say so: a 503 the browser can retry, the cause in the log.
+            logger.error("%s", exc)
+            response = core.responses.store_unavailable(_json_route(core, request))
         except Exception:
             # Fail closed: whatever broke, no session is granted and no traceback
             # reaches the browser.
@@ -52,6 +58,25 @@ def handle(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
     response.headers.append(("cache-control", "no-store"))
     response.headers.append(("vary", "Cookie"))
     return response
+
+
+def identify_passthrough(
+    core: AuthCore, cookie_header: str, accept: str, *, refresh: bool = True
+) -> Flow[Identity]:
+    """The session of a request to the app. If the session store is down, the identity
+    carries the 503 to send instead (a page if ``accept`` asks for HTML, else JSON)."""
+    try:
+        return (yield from core.sessions.identify(cookie_header, refresh=refresh))
+    except StoreUnavailable as exc:
+        logger.error("%s", exc)
+        failure = core.responses.store_unavailable("text/html" not in accept)
+        failure.headers.append(("cache-control", "no-store"))
+        return Identity(None, None, failure=failure)
+
+
+def _json_route(core: AuthCore, request: AuthRequest) -> bool:
+    action = request.path[len(core.base_path) :].strip("/").partition("/")[0]
+    return action in ("session", "csrf", "providers") or core.responses.wants_json(request)
 
 
 def dispatch(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
@@ -129,12 +154,12 @@ def signout_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
 def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     if not core.csrf.check(request):
         return core.responses.redirect(request, f"{core.auth_url}/signout?csrf=true")
-    decoded = core.sessions.read(request.cookies)
+    ended = yield from core.sessions.end(request.cookies)
     target = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
-    if decoded is not None:
-        yield from fire_event(core, "sign_out", {"token": decoded.token})
+    if ended is not None:
+        yield from fire_event(core, "sign_out", {"token": ended})
         # A provider with a session of its own (AuthKit) ends it too, then comes back.
-        target = core.provider_sessions.signout_url(decoded.token, target) or target
+        target = core.provider_sessions.signout_url(ended, target) or target
     response = core.responses.redirect(request, target)
     return response.set_cookies(core.sessions.clear(request.cookies))
 
@@ -147,17 +172,17 @@ def organization(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthRespo
     """
     if not core.csrf.check(request):
         return AuthResponse.json({"error": "Invalid CSRF token: fetch BASE/csrf again"}, 403)
-    decoded = core.sessions.read(request.cookies)
-    if decoded is None:
+    current = yield from core.sessions.current(request.cookies)
+    if current is None:
         return AuthResponse.json({"error": "Sign in first"}, 401)
     organization_id = request.form.get("organization_id") or request.form.get("organizationId")
     if not organization_id or len(organization_id) > 128 or not organization_id.isprintable():
         return AuthResponse.json({"error": "organization_id is missing or malformed"}, 400)
     try:
-        token = yield from core.provider_sessions.switch_organization(
-            decoded.token, organization_id
-        )
-        session_cookies = core.sessions.write(token, request.cookies)
+        token = yield from core.provider_sessions.switch_organization(current, organization_id)
+        session_cookies = yield from core.sessions.replace(token, request.cookies)
+    except StoreUnavailable:
+        raise
     except Exception as exc:
         logger.warning("switching to organization %r refused: %r", organization_id, exc)
         return core.responses.error_redirect(request, "AccessDenied")

@@ -1,10 +1,12 @@
-"""The stateless session: a signed, timestamped cookie holding the user's token.
+"""The session: a signed, timestamped cookie holding the user's token, or (with a
+server-side store) a signed session id whose token lives in the store.
 
 This module owns the session end to end: serialising the token (never the WorkOS
 access token) into its cookie, identifying the session of a request, refreshing it,
 and building the public session value. A session expires ``max_age`` after it was
 last signed and is re-signed (extending it) at most once per ``update_age``, so
-ordinary responses carry no Set-Cookie.
+ordinary responses carry no Set-Cookie. With a server-side store
+(:mod:`._session_store`) the same holds for the store's record and TTL.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Any, cast
 
 from ._cookies import CookieJar
 from ._effects import Flow, call
-from ._messages import parse_cookie_header
+from ._messages import AuthResponse, parse_cookie_header
 from ._signing import KeyRing
+from ._stored_sessions import StoredSessions
 from ._types import PROFILE_FIELDS, Session, SessionToken, SessionUser, User
 
 __all__ = [
@@ -50,11 +53,14 @@ class DecodedSession:
 @dataclass(frozen=True)
 class Identity:
     """Who a request is from: the session value (as ``GET /session`` returns it),
-    the token behind it, and cookies the response must set (refresh or clear)."""
+    the token behind it, and cookies the response must set (refresh or clear).
+    ``failure``: the response to send instead of calling the app (the session store
+    is down, so the request fails closed)."""
 
     session: dict[str, Any] | None
     token: SessionToken | None
     set_cookies: tuple[str, ...] = ()
+    failure: AuthResponse | None = None
 
 
 ANONYMOUS = Identity(None, None)
@@ -72,8 +78,10 @@ class SessionCodec:
         update_age: int,
         callback: Callable[..., Any] | None = None,
         renew: Callable[[SessionToken], Flow[SessionToken | None]] | None = None,
+        stored: StoredSessions | None = None,
     ) -> None:
         self.keys = keys
+        self.stored = stored
         self.jar = jar
         self.clock = keys.clock
         self.max_age = max_age
@@ -139,6 +147,45 @@ class SessionCodec:
     def clear(self, cookies: Mapping[str, str]) -> list[str]:
         return self.jar.clear_chunked("session_token", cookies)
 
+    def start(self, token: SessionToken, cookies: Mapping[str, str]) -> Flow[list[str]]:
+        """A new session for ``token`` (kept in the store, if server-side): its
+        Set-Cookie values. Raises ``SessionTooLarge`` past the cookie limit."""
+        if self.stored is None:
+            return self.write(token, cookies)
+        value, _expires_at = yield from self.stored.create(token)
+        return self.jar.write_chunked("session_token", value, self.max_age, cookies)
+
+    def current(self, cookies: Mapping[str, str]) -> Flow[SessionToken | None]:
+        """The token of the request's session, if it is valid (no refresh)."""
+        if self.stored is None:
+            decoded = self.read(cookies)
+            return decoded.token if decoded is not None else None
+        raw = self.jar.read("session_token", cookies)
+        loaded = (yield from self.stored.read(raw)) if raw else None
+        return loaded.token if loaded is not None else None
+
+    def replace(self, token: SessionToken, cookies: Mapping[str, str]) -> Flow[list[str]]:
+        """Store a changed token for the request's session: its Set-Cookie values (none
+        with a server-side store, where the id stays). Raises ``ValueError`` if a
+        server-side session has ended meanwhile."""
+        if self.stored is None:
+            return self.write(token, cookies)
+        raw = self.jar.read("session_token", cookies) or ""
+        if not (yield from self.stored.update(raw, token)):
+            raise ValueError("the session ended before its token could be replaced")
+        return []
+
+    def end(self, cookies: Mapping[str, str]) -> Flow[SessionToken | None]:
+        """End the request's session: a server-side one is deleted now (a copy of the
+        cookie stops working too). The token it held, if it was valid."""
+        if self.stored is None:
+            decoded = self.read(cookies)
+            return decoded.token if decoded is not None else None
+        raw = self.jar.read("session_token", cookies)
+        if not raw:
+            return None
+        return (yield from self.stored.delete(raw))
+
     # -- the session of a request -------------------------------------------------------
 
     def identify(self, cookie_header: str, *, refresh: bool = True) -> Flow[Identity]:
@@ -148,6 +195,8 @@ class SessionCodec:
         raw = self.jar.read("session_token", cookies)
         if raw is None:
             return ANONYMOUS
+        if self.stored is not None:
+            return (yield from self._identify_stored(self.stored, raw, cookies, refresh))
         decoded = self.decode(raw)
         if decoded is None:
             # Invalid, tampered, expired or garbage: signed out, and the cookie cleared.
@@ -166,6 +215,32 @@ class SessionCodec:
                 self.jar.write_chunked("session_token", refreshed, self.max_age, cookies)
             )
         session = yield from self.session_value(token, expires_at)
+        if session is None:
+            return Identity(None, None, set_cookies)
+        return Identity(session, token, set_cookies)
+
+    def _identify_stored(
+        self, stored: StoredSessions, raw: str, cookies: Mapping[str, str], refresh: bool
+    ) -> Flow[Identity]:
+        loaded = yield from stored.read(raw)
+        if loaded is None:
+            # Unknown, signed out, revoked or expired: signed out, and the cookie cleared.
+            return Identity(None, None, tuple(self.clear(cookies)) if refresh else ())
+        token = loaded.token
+        if refresh and self.renew is not None:
+            renewed = yield from self.renew(token)
+            if renewed is None:
+                # The provider's session ended: so does ours, on every worker.
+                yield from stored.delete(raw)
+                return Identity(None, None, tuple(self.clear(cookies)))
+            if renewed is not token and not (yield from stored.update(raw, renewed)):
+                return Identity(None, None, tuple(self.clear(cookies)))
+            token = renewed
+        set_cookies: tuple[str, ...] = ()
+        if refresh and loaded.refreshed:
+            # The store reset the record's TTL to max_age; the cookie's Max-Age follows.
+            set_cookies = tuple(self.jar.write_chunked("session_token", raw, self.max_age, cookies))
+        session = yield from self.session_value(token, loaded.expires_at)
         if session is None:
             return Identity(None, None, set_cookies)
         return Identity(session, token, set_cookies)

@@ -13,6 +13,7 @@ from ._core import AuthCore
 from ._effects import Flow, call
 from ._errors import ProviderError, SessionTooLarge
 from ._messages import AuthRequest, AuthResponse
+from ._session_store import StoreUnavailable
 from .providers import Provider
 
 __all__ = ["callback", "fire_event", "signin"]
@@ -40,7 +41,7 @@ def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthR
     except Exception:
         logger.exception("building the authorization URL failed")
         return core.responses.error_redirect(request, "OAuthSignin")
-    return _redirect_to_provider(core, request, provider, params, callback_url)
+    return (yield from _redirect_to_provider(core, request, provider, params, callback_url))
 
 
 def _redirect_to_provider(
@@ -49,7 +50,7 @@ def _redirect_to_provider(
     provider: Provider,
     params: dict[str, str],
     callback_url: str,
-) -> AuthResponse:
+) -> Flow[AuthResponse]:
     """A fresh pending sign-in (state, PKCE, nonce) and the redirect to the provider."""
     pending, state_cookie = state.issue(core.keys, provider.id, callback_url)
     try:
@@ -63,6 +64,10 @@ def _redirect_to_provider(
     except Exception:
         logger.exception("building the authorization URL failed")
         return core.responses.error_redirect(request, "OAuthSignin")
+    if core.stored is not None:
+        # A one-time record as well: the callback redeems it once, on any worker or host.
+        record = {"v": pending.code_verifier, "p": provider.id}
+        yield from core.stored.put_once(pending.state, record, state.STATE_MAX_AGE)
     return core.responses.redirect(request, url).set_cookies(
         [
             core.jar.header("state", state_cookie, state.STATE_MAX_AGE),
@@ -75,6 +80,8 @@ def callback(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[Aut
     """GET|POST callback/:provider; the state cookie is cleared whatever the outcome."""
     try:
         response = yield from _complete_sign_in(core, request, provider_id)
+    except StoreUnavailable:
+        raise  # a 503 from handle(): the sign-in can be finished once the store is back
     except Exception:
         logger.exception("sign-in callback failed")
         response = core.responses.error_redirect(request, "Callback")
@@ -99,6 +106,11 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
     if provider is None or pending is None:
         logger.warning("callback refused: state cookie missing, invalid, expired or mismatched")
         return core.responses.error_redirect(request, "OAuthCallback")
+    if core.stored is not None:
+        record = yield from core.stored.take_once(pending.state)
+        if record is None or record.get("v") != pending.code_verifier:
+            logger.warning("callback refused: this sign-in was already completed, or expired")
+            return core.responses.error_redirect(request, "OAuthCallback")
     if "error" in params:
         logger.warning(
             "provider returned error=%r error_description=%r",
@@ -157,7 +169,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
     if result.provider_state is not None:
         core.provider_sessions.attach(token, provider.id, result.provider_state)
     try:
-        session_cookies = core.sessions.write(token, request.cookies)
+        session_cookies = yield from core.sessions.start(token, request.cookies)
     except (SessionTooLarge, TypeError, ValueError) as exc:
         logger.error("cannot store the session: %s", exc)
         return core.responses.error_redirect(request, "Configuration")
@@ -201,7 +213,7 @@ def _idp_initiated(
         return core.responses.error_redirect(request, "IdPInitiated")
     logger.info("IdP-initiated sign-in to %r: restarting it from this app", provider.id)
     callback_url = yield from core.callback_urls.resolve(core.callback_urls.stored(request.cookies))
-    return _redirect_to_provider(core, request, provider, authorization, callback_url)
+    return (yield from _redirect_to_provider(core, request, provider, authorization, callback_url))
 
 
 def fire_event(core: AuthCore, event: str, message: dict[str, Any]) -> Flow[None]:

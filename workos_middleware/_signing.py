@@ -19,13 +19,14 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 __all__ = ["LABELS", "Clock", "KeyRing", "SigningPurpose"]
 
 Clock = Callable[[], float]
-SigningPurpose = Literal["session", "state", "csrf", "callback_url"]
+SigningPurpose = Literal["session", "state", "csrf", "callback_url", "session_id"]
 
 LABELS: Final[dict[SigningPurpose, str]] = {
     "session": "workos-middleware.session",
     "state": "workos-middleware.state",
     "csrf": "workos-middleware.csrf",
     "callback_url": "workos-middleware.callback-url",
+    "session_id": "workos-middleware.session-id",
 }
 
 

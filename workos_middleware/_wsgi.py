@@ -22,7 +22,7 @@ from ._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
-from ._routes import handle
+from ._routes import handle, identify_passthrough
 from ._rules import BAD_PATH, Guard
 from ._session import ANONYMOUS
 
@@ -124,6 +124,8 @@ class WSGIAuthMiddleware:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        if self.core.stored is not None:
+            self.core.stored.store.close()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = text(environ, "PATH_INFO") or "/"
@@ -142,7 +144,11 @@ class WSGIAuthMiddleware:
         cookie_header: str = environ.get("HTTP_COOKIE", "")
         identity = ANONYMOUS
         if cookie_header and core.sessions.present(cookie_header):
-            identity = run_sync(core.sessions.identify(cookie_header), self.http_client)
+            accept = environ.get("HTTP_ACCEPT", "")
+            flow = identify_passthrough(core, cookie_header, accept)
+            identity = run_sync(flow, self.http_client)
+            if identity.failure is not None:  # the session store is down: fail closed
+                return _respond(start_response, identity.failure, environ)
         if isinstance(found, Guard):
             response = guard(core, request_of(environ, path), identity, found)
             if response is not None:

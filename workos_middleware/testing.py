@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from ._config import AuthConfig
 from ._cookies import MAX_CHUNKS
 from ._core import AuthCore
+from ._drivers import run_sync
 from ._types import SessionToken, User
 from ._user import AuthUser
 
@@ -75,8 +76,12 @@ def _user(
 
 
 def _set_cookie_headers(core: AuthCore, token: SessionToken) -> list[str]:
-    """The Set-Cookie values a successful sign-in of ``token`` sends (chunked if large)."""
-    return core.sessions.write(token, {})
+    """The Set-Cookie values a successful sign-in of ``token`` sends (chunked if large).
+    With a server-side store the session is created in it (blocking client)."""
+    import httpx
+
+    with httpx.Client() as unused:  # a session's start fetches nothing
+        return run_sync(core.sessions.start(token, {}), unused)
 
 
 def session_cookies(

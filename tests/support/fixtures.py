@@ -11,6 +11,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from .client import Client, make_config
 from .constants import NO_ORGANIZATIONS, WORKOS_URL
+from .redis_servers import RedisCluster, RedisServer, require_redis
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +45,36 @@ def workos() -> Iterator[respx.MockRouter]:
         # By default no organization has verified the email's domain.
         router.get("/organizations", name="organizations").respond(200, json=NO_ORGANIZATIONS)
         yield router
+
+
+# -- real Redis servers (see redis_servers.py) -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the whole run; each test using ``redis_url`` starts empty."""
+    require_redis()
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
+    """A local 3-node Redis Cluster (three masters, no replicas)."""
+    require_redis()
+    cluster = RedisCluster(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    redis_server.cli("flushall")
+    return redis_server.url
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster: RedisCluster) -> str:
+    redis_cluster.flush()
+    return redis_cluster.url

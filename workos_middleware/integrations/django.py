@@ -48,7 +48,7 @@ from .._guard_api import guarded_miss, is_allowed
 from .._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from .._protect import bad_path, guard
 from .._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
-from .._routes import handle
+from .._routes import handle, identify_passthrough
 from .._rules import BAD_PATH, Guard
 from .._session import ANONYMOUS, Identity
 from .._user import AuthUser
@@ -194,7 +194,11 @@ class AuthMiddleware:
             identity = ANONYMOUS
             cookie_header = request.META.get("HTTP_COOKIE", "")
             if cookie_header and core.sessions.present(cookie_header):
-                identity = run_sync(core.sessions.identify(cookie_header), self.http_client)
+                accept = request.META.get("HTTP_ACCEPT", "")
+                flow = identify_passthrough(core, cookie_header, accept)
+                identity = run_sync(flow, self.http_client)
+                if identity.failure is not None:  # the session store is down: fail closed
+                    return to_response(identity.failure, request.method or "GET")
             refused = self._guarded(core, request, identity, found)
             if refused is not None:
                 return refused
@@ -219,9 +223,11 @@ class AuthMiddleware:
             cookie_header = request.META.get("HTTP_COOKIE", "")
             identity = ANONYMOUS
             if cookie_header and core.sessions.present(cookie_header):
-                identity = await run_async(
-                    core.sessions.identify(cookie_header), self.async_http_client
-                )
+                accept = request.META.get("HTTP_ACCEPT", "")
+                flow = identify_passthrough(core, cookie_header, accept)
+                identity = await run_async(flow, self.async_http_client)
+                if identity.failure is not None:  # the session store is down: fail closed
+                    return to_response(identity.failure, request.method or "GET")
             refused = self._guarded(core, request, identity, found)
             if refused is not None:
                 return refused

@@ -1,0 +1,177 @@
+"""Real Redis servers for the tests: one ``redis-server``, or a 3-node Redis Cluster.
+
+Debian's ``redis-server`` and ``redis-cli`` (``make test`` installs them when missing).
+Each server listens on a free loopback port, keeps its files in a temporary folder and
+is stopped by the fixture that started it. With ``WORKOS_MIDDLEWARE_SKIP_REDIS=1`` the
+tests that need one are skipped; otherwise a missing ``redis-server`` is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from .live import free_port
+
+SKIP_ENV = "WORKOS_MIDDLEWARE_SKIP_REDIS"
+REDIS_SERVER = os.environ.get("WORKOS_MIDDLEWARE_REDIS_SERVER", "redis-server")
+REDIS_CLI = os.environ.get("WORKOS_MIDDLEWARE_REDIS_CLI", "redis-cli")
+
+
+def require_redis() -> None:
+    if os.environ.get(SKIP_ENV) == "1":
+        pytest.skip(f"Redis tests skipped: {SKIP_ENV}=1")
+    if shutil.which(REDIS_SERVER) is None or shutil.which(REDIS_CLI) is None:
+        pytest.fail(
+            "redis-server is not installed: run `make test` as root, or "
+            f"`sudo apt-get install -y redis-server`, or set {SKIP_ENV}=1 to skip these tests"
+        )
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (10000 higher) is free too, both at most 65535."""
+    import random
+
+    for _ in range(200):
+        port = random.randrange(20000, 55000)
+        if _bindable(port) and _bindable(port + 10000):
+            return port
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """One ``redis-server`` process on ``127.0.0.1:<port>`` with its files in ``folder``."""
+
+    def __init__(self, folder: Path, *extra: str, port: int | None = None) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.extra = extra
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        command = [
+            REDIS_SERVER,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.folder),
+            "--save", "",
+            "--daemonize", "no",
+            "--loglevel", "warning",
+            "--logfile", str(self.folder / "redis.log"),
+            *self.extra,
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while not _ping(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log = (self.folder / "redis.log").read_text(errors="replace")[-2000:]
+                self.stop()
+                raise RuntimeError(f"redis-server did not start on port {self.port}: {log}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server as an operator would (SIGTERM: it saves, if configured to)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [REDIS_CLI, "-p", str(self.port), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return result.stdout
+
+
+class RedisCluster:
+    """Three masters (``--cluster-enabled yes``), no replicas, on loopback ports."""
+
+    def __init__(self, folder: Path, size: int = 3) -> None:
+        self.nodes = [
+            RedisServer(
+                folder / f"node{i}",
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", "2000",
+                "--appendonly", "no",
+                port=free_cluster_port(),
+            )
+            for i in range(size)
+        ]  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"redis+cluster://127.0.0.1:{self.nodes[0].port}"
+
+    def start(self) -> RedisCluster:
+        try:
+            for node in self.nodes:
+                node.start()
+            addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+            create = [REDIS_CLI, "--cluster", "create", *addresses, "--cluster-replicas", "0"]
+            subprocess.run(
+                [*create, "--cluster-yes"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            deadline = time.monotonic() + 20
+            while not all("cluster_state:ok" in n.cli("cluster", "info") for n in self.nodes):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the Redis Cluster did not reach cluster_state:ok")
+                time.sleep(0.1)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    def flush(self) -> None:
+        for node in self.nodes:
+            node.cli("flushall")

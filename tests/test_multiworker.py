@@ -1,0 +1,154 @@
+"""Several workers, one Redis: a session made by one worker is read by the others, and
+a sign-out or a "sign out everywhere" on one worker holds on all of them at once.
+
+Real servers as a deployment runs them: uvicorn (2 workers, ASGI adapter, redis.asyncio)
+and gunicorn (2 sync workers, WSGI adapter, the blocking redis client), serving
+``multiworker_app.py``, configured from the environment; the WorkOS emulator over
+loopback; a real redis-server. An httpx client plays the browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from workos_middleware import RedisSessionStore
+from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
+from workos_middleware.emulator.defaults import ALICE_ID
+from workos_middleware.emulator.embedded import serve_in_thread
+
+from support import free_port
+
+HERE = Path(__file__).resolve().parent
+WORKERS = 2
+SESSION = "next-auth.session-token"
+
+
+@pytest.fixture(params=["uvicorn", "gunicorn"])
+def app_url(request: pytest.FixtureRequest, redis_url: str) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    emulator = serve_in_thread(create_app(redirect_uris=[f"{url}/api/auth/callback/workos"]))
+    env = {
+        **os.environ,
+        "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "WORKOS_API_KEY": DEFAULT_API_KEY,
+        "WORKOS_BASE_URL": emulator,
+        "AUTH_SECRET": "multi-worker-secret-0123456789",
+        "AUTH_URL": url,
+        "AUTH_REDIS_URL": redis_url,
+        "PYTHONPATH": str(HERE),
+    }
+    if request.param == "uvicorn":
+        command = [sys.executable, "-m", "uvicorn", "multiworker_app:asgi_app"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]
+        command += ["--log-level", "warning"]
+    else:
+        command = [sys.executable, "-m", "gunicorn", "multiworker_app:wsgi_app"]
+        command += ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)]
+        command += ["--log-level", "warning"]
+    server = subprocess.Popen(command, env=env, cwd=HERE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while len(spread(url, "/whoami")) < WORKERS:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{request.param} did not start its {WORKERS} workers")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        assert server.stderr is not None
+        server.stderr.close()
+
+
+def spread(url: str, path: str, cookies: dict[str, str] | None = None) -> dict[int, Any]:
+    """GET ``path`` until every worker has answered: rounds of concurrent requests on
+    fresh connections, each holding its worker busy for a moment (at most 10 rounds).
+    ``{pid: email or None}``; a worker answering two ways fails the test."""
+
+    def one(_: int) -> tuple[int, Any] | None:
+        try:
+            with httpx.Client(base_url=url, cookies=cookies, timeout=10) as client:
+                body = client.get(path, params={"hold": "0.1"}).json()
+        except httpx.HTTPError:
+            return None
+        return body["pid"], body["email"]
+
+    seen: dict[int, Any] = {}
+    with ThreadPoolExecutor(WORKERS * 2) as pool:
+        for _ in range(10):
+            for result in pool.map(one, range(WORKERS * 2)):
+                if result is None:
+                    continue
+                pid, email = result
+                assert seen.get(pid, email) == email, f"worker {pid} answered two ways"
+                seen[pid] = email
+            if len(seen) >= WORKERS:
+                break
+    return seen
+
+
+def sign_in(url: str) -> httpx.Client:
+    """The whole sign-in, as a browser does it; returns the signed-in browser."""
+    browser = httpx.Client(base_url=url, timeout=10)
+    csrf = browser.get("/api/auth/csrf").json()["csrfToken"]
+    data = {"csrfToken": csrf, "callbackUrl": "/whoami", "email": "alice@example.com"}
+    authorize = browser.post("/api/auth/signin/workos", data=data).headers["location"]
+    page = browser.get(authorize)
+    found = re.search(r'name="request" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    done = browser.post(
+        authorize.split("?")[0] + "/complete", data={"request": found.group(1), "user": ALICE_ID}
+    )
+    callback = browser.get(done.headers["location"])
+    assert callback.headers["location"] == f"{url}/whoami", callback.text
+    return browser
+
+
+def test_sessions_are_shared_and_revoked_across_workers(app_url: str, redis_url: str) -> None:
+    browser = sign_in(app_url)
+    cookies = {SESSION: browser.cookies[SESSION]}
+    seen = spread(app_url, "/whoami", cookies)
+    assert len(seen) == WORKERS and set(seen.values()) == {"alice@example.com"}
+
+    # Sign out on one worker: the same cookie (a copy, as a thief would keep it) is
+    # refused by every worker at once.
+    csrf = browser.get("/api/auth/csrf").json()["csrfToken"]
+    assert browser.post("/api/auth/signout", data={"csrfToken": csrf}).status_code == 302
+    seen = spread(app_url, "/whoami", cookies)
+    assert len(seen) == WORKERS and set(seen.values()) == {None}
+
+    # Sign out everywhere, from the app on one worker: two devices, both refused.
+    laptop, phone = sign_in(app_url), sign_in(app_url)
+    for device in (laptop, phone):
+        assert set(spread(app_url, "/whoami", dict(device.cookies)).values()) == {
+            "alice@example.com"
+        }
+    revoked = laptop.post("/revoke-me").json()
+    assert revoked["revoked"] >= 2
+    for device in (laptop, phone):
+        seen = spread(app_url, "/whoami", {SESSION: device.cookies[SESSION]})
+        assert len(seen) == WORKERS and set(seen.values()) == {None}
+
+    # And from outside the servers (an admin script on another host): the same API.
+    tablet = sign_in(app_url)
+    assert RedisSessionStore(redis_url).revoke_user_sync(ALICE_ID) == 1
+    seen = spread(app_url, "/whoami", {SESSION: tablet.cookies[SESSION]})
+    assert set(seen.values()) == {None}
+    for client in (browser, laptop, phone, tablet):
+        client.close()
