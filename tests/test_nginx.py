@@ -129,6 +129,18 @@ def test_example_under_a_prefix_behind_nginx(example: str, emulator: str, tmp_pa
             assert "Alice" in home.text
             session = browser.get(f"{site}/keep/api/auth/session").json()
             assert session["user"]["email"] == "alice@example.com"
+            # The example's own links and forms carry the prefix: dashboard, sign-out.
+            assert 'href="/keep/dashboard"' in home.text
+            assert browser.get(f"{site}/keep/dashboard").status_code == 200
+            action = form_action(home.text)
+            assert action == "/keep/api/auth/signout"
+            out = browser.post(site + action, data=form_fields(home.text), headers={"origin": site})
+            assert out.status_code == 302
+            assert out.headers["location"] == f"{site}/keep/"
+            assert browser.get(f"{site}/keep/api/auth/session").json() == {}
+            miss = browser.get(f"{site}/keep/dashboard", headers={"accept": "text/html"})
+            assert miss.status_code == 302
+            assert "callbackUrl=%2Fkeep%2Fdashboard" in miss.headers["location"]
     finally:
         nginx.stop()
         app.stop()
