@@ -18,6 +18,8 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "user": request.auth_user,  # type: ignore[attr-defined]
         "banner": settings.EXAMPLE_BANNER,
         "expires": session.get("expires"),
+        # Where the project is mounted (SCRIPT_NAME), so links work under a prefix too.
+        "root": request.META.get("SCRIPT_NAME", "").rstrip("/"),
     }
     if request.auth_user is not None:  # type: ignore[attr-defined]
         context["auth_csrf_token"] = get_csrf_token(request)
