@@ -494,6 +494,16 @@ def test_example_sign_in_from_the_dashboard_returns_to_it(example: ExampleClient
     assert example.get("/api/me").status_code == 401
 
 
+def test_starlette_example_api_prefix_never_redirects(starlette_app: Any, portal: Any) -> None:
+    """The Starlette example protects by configuration, /api/** as an API prefix."""
+    config = starlette_app.user_middleware[0].kwargs["config"]
+    client = ExampleClient("starlette", config, starlette_app, portal)
+    response = client.get("/api/me", headers=BROWSER)
+    assert response.status_code == 401
+    assert response.json()["error"] == "Unauthorized"
+    assert client.get("/dashboard/", headers=BROWSER).status_code == 302
+
+
 def test_fastapi_example_documents_the_security_scheme(example_env: pytest.MonkeyPatch) -> None:
     from fastapi.testclient import TestClient
 

@@ -146,6 +146,17 @@ def test_testing_helper_signs_an_httpx_client_in(site: Site, config: AuthConfig)
     assert site.get("/api/me", headers=API).status_code == 401
 
 
+def test_login_required_with_an_access_rule(site: Site, config: AuthConfig) -> None:
+    sign_in(site.http, config, email="bob@example.com", roles=["member"])
+    response = site.get("/admin", headers=API)
+    assert response.status_code == 403
+    assert response.json()["error"] == "Forbidden"
+    response = site.get("/admin", headers=BROWSER)
+    assert response.status_code == 403 and "Access denied" in response.text
+    sign_in(site.http, config, email="alice@example.com", roles=["admin"])
+    assert site.get("/admin").json()["email"] == "alice@example.com"
+
+
 def test_csrf_token_cookie_of_a_view_reaches_the_browser(site: Site) -> None:
     token = site.get("/form").text
     assert token

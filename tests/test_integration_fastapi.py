@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from workos_middleware import AuthConfig, AuthMiddleware
+from workos_middleware import AccessRule, AuthConfig, AuthMiddleware, AuthUser
 from workos_middleware.integrations.fastapi import (
     MiddlewareNotInstalled,
     OptionalUser,
@@ -29,6 +29,8 @@ from workos_middleware.integrations.starlette import current_user, login_require
 from workos_middleware.testing import sign_in, sign_out
 
 from support import APP_URL, make_config
+
+Admin = Annotated[AuthUser, Depends(require_user(allow=AccessRule(roles=["admin"])))]
 
 BROWSER = {"accept": "text/html,application/xhtml+xml", "sec-fetch-mode": "navigate"}
 API = {"accept": "application/json"}
@@ -48,6 +50,10 @@ def fastapi_app(config: AuthConfig) -> FastAPI:
     @app.get("/")
     def home(user: OptionalUser) -> dict[str, Any]:
         return {"email": user.email if user else None}
+
+    @app.get("/admin")
+    def admin(user: Admin) -> dict[str, Any]:
+        return {"admin": user.email}
 
     @app.get("/open")
     def open_route() -> dict[str, str]:
@@ -88,6 +94,17 @@ def test_require_user_gives_the_signed_in_user(client: TestClient, config: AuthC
     assert client.get("/dashboard", headers=BROWSER).json() == {"dashboard": "alice@example.com"}
     sign_out(client, config)
     assert client.get("/api/me").status_code == 401
+
+
+def test_require_user_with_an_access_rule(client: TestClient, config: AuthConfig) -> None:
+    assert client.get("/admin", headers=API).status_code == 401
+    sign_in(client, config, email="bob@example.com", roles=["member"])
+    response = client.get("/admin", headers=API)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Forbidden"}
+    assert client.get("/admin", headers=BROWSER).status_code == 403
+    sign_in(client, config, email="alice@example.com", roles=["admin"])
+    assert client.get("/admin").json() == {"admin": "alice@example.com"}
 
 
 def test_optional_user_is_none_or_the_user(client: TestClient, config: AuthConfig) -> None:
@@ -150,6 +167,11 @@ async def starlette_home(request: Request) -> Response:
     return JSONResponse({"email": user.email if user else None})
 
 
+@login_required(allow=AccessRule(groups=["Engineering"]))
+async def starlette_engineering(request: Request) -> Response:
+    return PlainTextResponse("engineering")
+
+
 @requires("authenticated")
 async def starlette_requires(request: Request) -> Response:
     return PlainTextResponse(f"requires: {request.user.email}")
@@ -162,6 +184,7 @@ def starlette_app(config: AuthConfig, *, middleware: list[Middleware] | None = N
             Route("/dashboard", starlette_dashboard),
             Route("/sync", starlette_sync),
             Route("/requires", starlette_requires),
+            Route("/engineering", starlette_engineering),
         ],
         middleware=middleware
         if middleware is not None
@@ -183,6 +206,18 @@ def test_starlette_login_required_and_current_user(config: AuthConfig) -> None:
     assert client.get("/").json() == {"email": "alice@example.com"}
     assert client.get("/dashboard").text == "Dashboard of alice@example.com"
     assert client.get("/sync").json() == {"email": "alice@example.com"}
+
+
+def test_starlette_login_required_with_an_access_rule(config: AuthConfig) -> None:
+    client = TestClient(starlette_app(config), base_url=APP_URL)
+    sign_in(client, config, email="bob@example.com", groups=["Sales"])
+    response = client.get("/engineering", headers=BROWSER)
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Access denied" in response.text
+    assert client.get("/engineering", headers=API).json()["error"] == "Forbidden"
+    sign_in(client, config, email="alice@example.com", groups=["Engineering"])
+    assert client.get("/engineering").text == "engineering"
 
 
 def test_starlette_requires_keeps_working(config: AuthConfig) -> None:

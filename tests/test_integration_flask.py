@@ -10,7 +10,7 @@ import httpx
 import pytest
 from flask import Flask, render_template_string
 
-from workos_middleware import AuthConfig
+from workos_middleware import AccessRule, AuthConfig
 from workos_middleware.integrations.flask import (
     MiddlewareNotInstalled,
     current_user,
@@ -52,6 +52,11 @@ def flask_app(config: AuthConfig | None) -> Flask:
     def dashboard() -> str:
         return render_template_string("<h1>Dashboard of {{ current_user.email }}</h1>")
 
+    @app.get("/admin")
+    @login_required(allow=AccessRule(roles=["admin"]))
+    def admin() -> Any:
+        return {"admin": current_user.email}
+
     @app.get("/api/me")
     @login_required
     async def api_me() -> Any:
@@ -83,6 +88,18 @@ def test_login_required_with_flask_test_client(config: AuthConfig) -> None:
 
     sign_out(client, config)
     assert client.get("/api/me", headers=API).status_code == 401
+
+
+def test_login_required_with_an_access_rule(config: AuthConfig) -> None:
+    client = flask_app(config).test_client()
+    sign_in(client, config, email="bob@example.com", roles=["member"])
+    response = client.get("/admin", headers=API)
+    assert response.status_code == 403
+    assert response.json is not None and response.json["error"] == "Forbidden"
+    response = client.get("/admin", headers=BROWSER)
+    assert response.status_code == 403 and "Access denied" in response.text
+    sign_in(client, config, email="alice@example.com", roles=["admin"])
+    assert client.get("/admin").json == {"admin": "alice@example.com"}
 
 
 def test_current_user_signed_out_and_in(config: AuthConfig) -> None:

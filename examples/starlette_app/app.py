@@ -36,7 +36,7 @@ from workos_middleware.emulator.embedded import (
     credentials_missing,
     emulator_environ,
 )
-from workos_middleware.integrations.starlette import current_user, login_required
+from workos_middleware.integrations.starlette import current_user
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,7 +58,15 @@ if credentials_missing(environ) and app_url:
     announce(origin + MOUNT_PATH, providers=DEMO_WAYS_IN)
 
 # `GET /api/auth/signin` (and every sign-in error) now redirects to /auth/signin below.
-config = AuthConfig.from_env(environ, pages={"signIn": "/auth/signin"})
+# /dashboard and /api/me are protected by configuration: the middleware answers a
+# signed-out request before the app sees it (a browser is sent to sign in and comes
+# back; under /api a script gets 401 JSON, never a redirect).
+config = AuthConfig.from_env(
+    environ,
+    pages={"signIn": "/auth/signin"},
+    protect=["/dashboard", "/api/me"],
+    api_prefixes=["/api/**"],
+)
 
 templates = Jinja2Templates(
     env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -89,9 +97,8 @@ async def home(request: Request) -> Response:
     return templates.TemplateResponse(request, "home.html", context)
 
 
-@login_required  # signed out: a browser goes to sign in and comes back here
 async def dashboard(request: Request) -> Response:
-    """A protected page showing the signed-in user."""
+    """A protected page showing the signed-in user (protected by ``protect=[...]``)."""
     session = get_session(request) or {}
     context = {
         "user": current_user(request),
@@ -102,7 +109,6 @@ async def dashboard(request: Request) -> Response:
     return templates.TemplateResponse(request, "dashboard.html", context)
 
 
-@login_required  # signed out: 401 JSON for scripts, a redirect for a browser
 async def api_me(request: Request) -> Response:
     """The session as JSON: the same value GET /api/auth/session returns."""
     return JSONResponse(get_session(request))

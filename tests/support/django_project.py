@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
-from workos_middleware import get_csrf_token
+from workos_middleware import AccessRule, get_csrf_token
 from workos_middleware.integrations.django import login_required
 
 MIDDLEWARE = [
@@ -65,6 +65,11 @@ def api_me(request: HttpRequest) -> HttpResponse:
     return JsonResponse(_who(request))
 
 
+@login_required(allow=AccessRule(roles=["admin"]))
+def admin(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(_who(request))
+
+
 @login_required
 async def async_me(request: HttpRequest) -> HttpResponse:
     return JsonResponse(_who(request))
@@ -83,6 +88,7 @@ urlpatterns = [
     path("dashboard", dashboard),
     path("api/me", api_me),
     path("async/me", async_me),
+    path("admin", admin),
     path("form", form),
     path("echo", echo),
 ]

@@ -36,7 +36,6 @@ from typing import Any, TypeVar, cast
 import httpx
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .._config import AuthConfig
@@ -45,13 +44,13 @@ from .._drivers import run_async, run_sync
 from .._errors import ConfigurationError, MiddlewareNotInstalled
 from .._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from .._guard_api import guarded_miss, is_allowed
-from .._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from .._protect import bad_path, guard
 from .._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
 from .._routes import handle, identify_passthrough
 from .._rules import BAD_PATH, Guard
 from .._session import ANONYMOUS, Identity
 from .._user import AuthUser
+from ._django_http import add_set_cookie, auth_request, to_response
 
 __all__ = [
     "SETTING",
@@ -66,65 +65,6 @@ SETTING = "WORKOS_AUTH"
 
 View = TypeVar("View", bound=Callable[..., Any])
 GetResponse = Callable[[HttpRequest], Any]
-
-
-# -- translation ----------------------------------------------------------------------
-
-
-def _auth_request(request: HttpRequest, *, with_body: bool = True) -> AuthRequest:
-    method = (request.method or "GET").upper()
-    body, too_large = b"", False
-    if method == "POST" and with_body:
-        try:
-            too_large = int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES
-        except ValueError:
-            too_large = False
-        if not too_large:
-            try:
-                body = request.body
-            except RequestDataTooBig:
-                too_large = True
-    headers = {name.lower(): value for name, value in request.headers.items()}
-    return AuthRequest(
-        method=method,
-        path=request.path_info or "/",
-        query_string=request.META.get("QUERY_STRING", ""),
-        headers=headers,
-        body=body,
-        body_too_large=too_large or len(body) > MAX_BODY_BYTES,
-    )
-
-
-def _add_set_cookie(response: HttpResponseBase, header: str) -> None:
-    """A Set-Cookie value of the core, through Django's own cookie API."""
-    pair, *attributes = header.split("; ")
-    name, _, value = pair.partition("=")
-    options: dict[str, Any] = {"httponly": False, "secure": False, "path": "/"}
-    for attribute in attributes:
-        key, _, argument = attribute.partition("=")
-        key = key.lower()
-        if key == "max-age":
-            options["max_age"] = int(argument)
-        elif key in ("path", "domain", "samesite"):
-            options[key] = argument
-        elif key in ("httponly", "secure"):
-            options[key] = True
-    response.set_cookie(name, value, **options)
-
-
-def to_response(answer: AuthResponse, method: str = "GET") -> HttpResponse:
-    """The core's response as a Django ``HttpResponse`` (cookies in ``response.cookies``)."""
-    response = HttpResponse(b"" if method == "HEAD" else answer.body, status=answer.status)
-    seen: set[str] = set()
-    for name, value in answer.headers:
-        if name.lower() == "set-cookie":
-            _add_set_cookie(response, value)
-        elif name.lower() in seen:
-            response[name] = f"{response[name]}, {value}"
-        else:
-            response[name] = value
-            seen.add(name.lower())
-    return response
 
 
 # -- the middleware -------------------------------------------------------------------
@@ -183,9 +123,9 @@ class AuthMiddleware:
             return self._acall(request)
         core = self._core_of(request)
         if core.is_auth_path(request.path_info or "/"):
-            auth_request = _auth_request(request)
-            answer = run_sync(handle(core, auth_request), self.http_client)
-            return to_response(answer, auth_request.method)
+            asked = auth_request(request)
+            answer = run_sync(handle(core, asked), self.http_client)
+            return to_response(answer, asked.method)
         state = self._known_state(request)
         if state is None:
             found = self._rule_of(request)
@@ -212,9 +152,9 @@ class AuthMiddleware:
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
         core = self._core_of(request)
         if core.is_auth_path(request.path_info or "/"):
-            auth_request = _auth_request(request)
-            answer = await run_async(handle(core, auth_request), self.async_http_client)
-            return to_response(answer, auth_request.method)
+            asked = auth_request(request)
+            answer = await run_async(handle(core, asked), self.async_http_client)
+            return to_response(answer, asked.method)
         state = self._known_state(request)
         if state is None:
             found = self._rule_of(request)
@@ -257,7 +197,7 @@ class AuthMiddleware:
         """The guarded miss of a protected path (the core's rule), else ``None``; then
         the identity headers: incoming ones removed, the user's added if configured."""
         if isinstance(found, Guard):
-            answer = guard(core, _auth_request(request, with_body=False), identity, found)
+            answer = guard(core, auth_request(request, with_body=False), identity, found)
             if answer is not None:
                 return to_response(answer, request.method or "GET")
         for key in IDENTITY_ENVIRON_KEYS:
@@ -289,7 +229,7 @@ class AuthMiddleware:
 
     def _with_cookies(self, response: HttpResponseBase, state: RequestAuth) -> HttpResponseBase:
         for header in state.set_cookies:
-            _add_set_cookie(response, header)
+            add_set_cookie(response, header)
         return response
 
 
