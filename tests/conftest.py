@@ -10,6 +10,7 @@ from support.fixtures import (
     redis_cluster,
     redis_cluster_url,
     redis_server,
+    redis_tls_server,
     redis_url,
     workos,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "redis_cluster",
     "redis_cluster_url",
     "redis_server",
+    "redis_tls_server",
     "redis_url",
     "workos",
 ]

@@ -25,18 +25,26 @@ from workos_middleware._signing import KeyRing
 from workos_middleware._stored_sessions import StoredSessions
 
 from support import SECRET, free_port, session_token
-from support.redis_servers import RedisCluster
+from support.redis_servers import RedisCluster, RedisServer
 
 Run = Callable[[Flow[Any]], Any]
 
 
-@pytest.fixture(params=["memory", "redis", "cluster"])
+@pytest.fixture(params=["memory", "redis", "rediss", "cluster"])
 def store(request: pytest.FixtureRequest) -> ServerSessionStore:
     if request.param == "memory":
         return MemorySessionStore()
     if request.param == "redis":
         return RedisSessionStore(request.getfixturevalue("redis_url"))
+    if request.param == "rediss":
+        return tls_store(request.getfixturevalue("redis_tls_server"))
     return RedisSessionStore(request.getfixturevalue("redis_cluster_url"))
+
+
+def tls_store(server: RedisServer) -> RedisSessionStore:
+    """A store over TLS: ``rediss://`` and the server's CA certificate."""
+    server.cli("flushall")
+    return RedisSessionStore(server.url, ssl_ca_certs=str(server.ca_file))
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -329,3 +337,13 @@ def test_without_the_redis_package_the_error_says_what_to_install(
     monkeypatch.setitem(sys.modules, "redis", None)  # as if it were not installed
     with pytest.raises(ConfigurationError, match=r"pip install 'workos-middleware\[redis\]'"):
         RedisSessionStore("redis://127.0.0.1:6379/0")
+
+
+def test_rediss_verifies_the_server_certificate(redis_tls_server: RedisServer, run: Run) -> None:
+    """Without the CA that signed it, the server's certificate is refused: fail closed."""
+    store = RedisSessionStore(redis_tls_server.url, timeout=1)
+    with pytest.raises(StoreUnavailable, match=r"SSL|certificate"):
+        run(sessions(store).create(session_token()))
+    trusting = RedisSessionStore(redis_tls_server.url, ssl_ca_certs=str(redis_tls_server.ca_file))
+    cookie, _ = run(sessions(trusting).create(session_token()))
+    assert run(sessions(trusting).read(cookie)) is not None

@@ -27,7 +27,7 @@ from support import TOKEN_RESPONSE, Client, cookie_cleared, make_config, set_coo
 
 SESSION = "next-auth.session-token"
 STATE = "next-auth.state"
-STORES = ["cookie", "memory", "redis", "cluster"]
+STORES = ["cookie", "memory", "redis", "rediss", "cluster"]
 
 
 @pytest.fixture(params=STORES)
@@ -39,6 +39,10 @@ def store(request: pytest.FixtureRequest, portal: BlockingPortal) -> Iterator[Se
         made = MemorySessionStore()
     elif request.param == "redis":
         made = RedisSessionStore(request.getfixturevalue("redis_url"))
+    elif request.param == "rediss":  # TLS, verified against the server's CA
+        server = request.getfixturevalue("redis_tls_server")
+        server.cli("flushall")
+        made = RedisSessionStore(server.url, ssl_ca_certs=str(server.ca_file))
     else:
         made = RedisSessionStore(request.getfixturevalue("redis_cluster_url"))
     yield made

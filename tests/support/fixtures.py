@@ -68,6 +68,15 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClu
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server speaking only TLS (``rediss://``), with a self-signed certificate."""
+    require_redis()
+    server = RedisServer(tmp_path_factory.mktemp("redis-tls"), tls=True).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
     redis_server.cli("flushall")

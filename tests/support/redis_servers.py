@@ -8,9 +8,11 @@ tests that need one are skipped; otherwise a missing ``redis-server`` is a failu
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -54,28 +56,84 @@ def free_cluster_port() -> int:
     raise RuntimeError("no free port pair for a Redis Cluster node")
 
 
-def _ping(port: int) -> bool:
+def _ping(port: int, ca_file: Path | None = None) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as raw:
+            sock = raw
+            if ca_file is not None:
+                context = ssl.create_default_context(cafile=str(ca_file))
+                sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
             sock.sendall(b"PING\r\n")
             return sock.recv(64).startswith(b"+PONG")
     except OSError:
         return False
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (PEM files in ``folder``)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
 class RedisServer:
     """One ``redis-server`` process on ``127.0.0.1:<port>`` with its files in ``folder``."""
 
-    def __init__(self, folder: Path, *extra: str, port: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, *extra: str, port: int | None = None, tls: bool = False
+    ) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.extra = extra
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        # With tls, the only port speaks TLS (a self-signed certificate for 127.0.0.1).
+        self.ca_file: Path | None = None
+        if tls:
+            self.ca_file, key_file = self_signed_certificate(folder)
+            self.extra = (
+                "--port", "0", "--tls-port", str(self.port),
+                "--tls-cert-file", str(self.ca_file), "--tls-key-file", str(key_file),
+                "--tls-ca-cert-file", str(self.ca_file), "--tls-auth-clients", "no",
+                *extra,
+            )  # fmt: skip
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        scheme = "rediss" if self.ca_file is not None else "redis"
+        return f"{scheme}://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
         command = [
@@ -91,7 +149,7 @@ class RedisServer:
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
-        while not _ping(self.port):
+        while not _ping(self.port, self.ca_file):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 log = (self.folder / "redis.log").read_text(errors="replace")[-2000:]
                 self.stop()
@@ -115,8 +173,9 @@ class RedisServer:
             process.stderr.close()
 
     def cli(self, *args: str) -> str:
+        tls = ["--tls", "--cacert", str(self.ca_file)] if self.ca_file is not None else []
         result = subprocess.run(
-            [REDIS_CLI, "-p", str(self.port), *args],
+            [REDIS_CLI, "-p", str(self.port), *tls, *args],
             capture_output=True,
             text=True,
             timeout=30,
