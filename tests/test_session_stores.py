@@ -347,3 +347,16 @@ def test_rediss_verifies_the_server_certificate(redis_tls_server: RedisServer, r
     trusting = RedisSessionStore(redis_tls_server.url, ssl_ca_certs=str(redis_tls_server.ca_file))
     cookie, _ = run(sessions(trusting).create(session_token()))
     assert run(sessions(trusting).read(cookie)) is not None
+
+
+def test_memory_store_drops_sessions_that_expire_unread() -> None:
+    now = [0.0]
+    store = MemorySessionStore(clock=lambda: now[0])
+    manager = StoredSessions(
+        store, KeyRing([SECRET]), max_age=60, update_age=10, clock=lambda: now[0]
+    )
+    for i in range(1500):
+        run_sync(manager.create(session_token(sub=f"user-{i}")), None)  # type: ignore[arg-type]
+        now[0] += 0.1  # the first ones expire long before the last are made
+    assert store.live_sessions() == 600
+    assert len(store._records) < 1100  # the expired were swept, not kept forever

@@ -159,6 +159,7 @@ class MemorySessionStore(ServerSessionStore):
         self._records: dict[str, tuple[str, float, float]] = {}
         self._index: dict[str, set[str]] = {}
         self._once: dict[str, tuple[str, float]] = {}
+        self._sweep_at = 1024  # drop expired records when there are this many
 
     def live_sessions(self) -> int:
         """How many unexpired sessions the store holds."""
@@ -177,6 +178,10 @@ class MemorySessionStore(ServerSessionStore):
     def _create(self, now: float, tag: str, sid: str, data: str, ttl: int) -> None:
         self._records[f"{tag}.{sid}"] = (data, now + ttl, now)
         self._index.setdefault(tag, set()).add(sid)
+        if len(self._records) >= self._sweep_at:  # sessions never read again expire here
+            for key in [k for k, record in self._records.items() if record[1] <= now]:
+                self._drop(*key.split(".", 1))
+            self._sweep_at = max(1024, 2 * len(self._records))
 
     def _read(
         self, now: float, tag: str, sid: str, max_age: int, update_age: int
