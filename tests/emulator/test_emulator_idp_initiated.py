@@ -8,9 +8,10 @@ from urllib.parse import urljoin
 import pytest
 from starlette.testclient import TestClient
 
+from workos_middleware.emulator import create_app
 from workos_middleware.emulator.defaults import ALICE_ID, BOB_ID, EXAMPLE_CONNECTION_ID
 
-from emulator_helpers import REDIRECT_URI, authorize_params, query_of, token_fields
+from emulator_helpers import REDIRECT_URI, FakeClock, authorize_params, query_of, token_fields
 
 DASHBOARD = {"connection": EXAMPLE_CONNECTION_ID, "redirect_uri": REDIRECT_URI}
 
@@ -89,3 +90,17 @@ def test_the_domain_rule_still_applies(client: TestClient) -> None:
     )
     done = client.post("/sso/idp_initiated", data={**DASHBOARD, "user": "prof_m"})
     assert query_of(done.headers["location"])["error"] == "profile_not_allowed_outside_organization"
+
+
+def test_the_index_links_each_connection_to_its_dashboard(clock: FakeClock) -> None:
+    app = create_app(
+        redirect_uris=["https://app.example.com/api/auth/callback/workos"], clock=clock
+    )
+    with TestClient(app, base_url="http://emulator.test/") as c:
+        html = c.get("/").text
+        marker = 'href="sso/idp_initiated?'
+        start = html.index(marker) + len('href="')
+        link = html[start : html.index('"', start)].replace("&amp;", "&")
+        page = c.get("/" + link)
+        assert page.status_code == 200 and "Open the app as Alice Anderson" in page.text
+    assert marker not in TestClient(create_app(clock=clock)).get("/").text

@@ -283,6 +283,9 @@ def test_jwks_and_the_sealed_session(workos: WorkOSClient, live: LiveServer) -> 
 
     logout_url = session.get_logout_url(return_to="http://127.0.0.1:8000/")
     assert logout_url.startswith(f"{live.url}/user_management/sessions/logout?session_id=")
+    assert logout_url == workos.user_management.get_logout_url(
+        session_id=checked.session_id, return_to="http://127.0.0.1:8000/"
+    )
     with httpx.Client(follow_redirects=False) as browser:
         out = browser.get(logout_url)
     assert (out.status_code, out.headers["location"]) == (302, "http://127.0.0.1:8000/")

@@ -157,6 +157,11 @@ def create_app(
             users=state.data.users,
             providers=state.data.providers,
             organization_names={o.id: o.name for o in state.data.organizations},
+            # Where IdP-initiated sign-in sends the browser: an app's WorkOS callback.
+            sso_callback=next(
+                (u for u in state.redirect_uris if u.endswith("/callback/workos")),
+                next(iter(state.redirect_uris), None),
+            ),
         )
 
     def faulty(endpoint: FaultName, handler: Endpoint) -> Endpoint:
