@@ -528,3 +528,24 @@ def test_refreshes_and_switches_are_kept_in_a_server_side_store(
     assert client.get("/api/auth/session").json() == {}
     client.set_cookie("next-auth.session-token", cookie)
     assert client.get("/api/auth/session").json() == {}
+
+
+def test_with_a_server_side_store_the_refresh_token_never_reaches_the_browser(
+    make_client: Callable[..., Client], workos_api: WorkOS, clock: StepClock
+) -> None:
+    from workos_middleware import MemorySessionStore
+
+    store = MemorySessionStore(clock=clock)
+    client = make_client(providers=[authkit(clock)], clock=clock, session_store=store)
+    sign_in(client)
+    cookie = session_cookie(client)
+    assert workos_api.prefix not in cookie and "provider_state" not in cookie
+    clock.now += 250
+    assert session_user(client) is not None  # refreshed server-side
+    assert [c["refresh_token"] for c in workos_api.refresh_calls()] == [workos_api.prefix + "2"]
+    clock.now += 250
+    assert session_user(client) is not None
+    assert len(workos_api.refresh_calls()) == 2
+    out = client.post("/api/auth/signout", data={"csrfToken": client.csrf()})
+    assert "/user_management/sessions/logout?" in out.headers["location"]
+    assert session_user(client) is None
