@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
+BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
-.PHONY: demo test lint types unit browser nginx redis bench clean
+.PHONY: demo test lint types unit browser nginx redis bench bench-quick wrk clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +31,8 @@ demo: $(DEMO_STAMP)
 	  ../../$(BIN)/uvicorn app:app --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check workos_middleware tests examples
-	$(BIN)/ruff format --check workos_middleware tests examples
+	$(BIN)/ruff check workos_middleware tests examples benchmarks
+	$(BIN)/ruff format --check workos_middleware tests examples benchmarks
 
 types: $(STAMP)
 	$(BIN)/mypy workos_middleware
@@ -75,9 +76,34 @@ unit: $(STAMP) browser nginx redis
 
 test: lint types unit
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/passthrough.py
+$(BENCH_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP) $(STAMP) $(DEMO_STAMP)
+
+# The HTTP benchmarks use Debian's wrk (installed when missing, when root); without it
+# they fall back to benchmarks/loadgen.py.
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1 || \
+	      echo "wrk not installed: the HTTP benchmarks use benchmarks/loadgen.py" >&2; \
+	  else \
+	    echo "wrk missing (sudo apt-get install -y wrk): using benchmarks/loadgen.py" >&2; \
+	  fi; \
+	fi
+
+# Not part of `make test`: a few minutes; BENCHMARKS.md says what it prints.
+# protection.py and session_stores.py (which starts its own redis-server) first: run.py
+# ends with the TARGET lines.
+bench: $(BENCH_STAMP) wrk redis
 	$(BIN)/python benchmarks/protection.py
+	$(BIN)/python benchmarks/session_stores.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP) wrk redis
+	$(BIN)/python benchmarks/protection.py --requests 5000 --rounds 3
+	$(BIN)/python benchmarks/session_stores.py --requests 1000 --rounds 3
+	$(BIN)/python benchmarks/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)

@@ -68,10 +68,11 @@ def config(case: str) -> AuthConfig:
 def cookie_for(case: str) -> str:
     if case != "signed-in":
         return ""
-    from workos_middleware._signing import KeyRing
+    from workos_middleware._core import AuthCore
 
-    token = {"sub": "prof_1", "name": "Alice", "email": "alice@example.com", "roles": []}
-    return "next-auth.session-token=" + KeyRing([SECRET]).dumps("session", token)
+    token: Any = {"sub": "prof_1", "name": "Alice", "email": "alice@example.com", "roles": []}
+    value, _ = AuthCore.build(config(case)).sessions.issue(token)
+    return "next-auth.session-token=" + value
 
 
 async def asgi_app(scope: Any, receive: Any, send: Any) -> None:

@@ -1,0 +1,115 @@
+"""``make bench``: every benchmark, then one line per target.
+
+1. in-process raw ASGI/WSGI calls, side by side (:mod:`inprocess`);
+2. real servers over loopback with a load generator (:mod:`servers`);
+3. full sign-in flows against the emulator (:mod:`signin_flows`);
+4. memory after 100,000 requests against after 1,000 (:mod:`memory`).
+
+It ends with ``TARGET <name> ratio=<x.xx> limit=<y.yy> ok`` (or ``missed``) per target; a
+ratio is always "what we cost over what we may cost", so lower is better and a target
+holds when ``ratio <= limit``. The whole report is also written to
+``artifacts/bench.txt``. ``--quick`` (``make bench-quick``) runs fewer, shorter rounds.
+The exit status is 0 even when a target is missed: the report says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import inprocess
+import memory
+import servers
+import signin_flows
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNIN_FLOWS_PER_S = 200.0
+
+
+class Tee(io.TextIOBase):
+    def __init__(self, *streams: Any) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+            stream.flush()
+        return len(text)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{now}; commit {commit or '?'}; {cpu}, {os.cpu_count()} cores; "
+        f"Python {platform.python_version()}; load average {load} at start"
+    )
+
+
+def target(name: str, ratio: float, limit: float) -> str:
+    verdict = "ok" if ratio <= limit else "missed"
+    return f"TARGET {name} ratio={ratio:.2f} limit={limit:.2f} {verdict}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="workos-middleware benchmarks")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["inprocess", "http", "signin", "memory"],
+        help="leave a part out (repeatable)",
+    )
+    args = parser.parse_args()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    with open(ROOT / "artifacts" / "bench.txt", "w") as report:
+        out = Tee(sys.stdout, report)
+        print(f"# make bench{' (quick)' if args.quick else ''}: {machine()}", file=out)
+        lines: list[str] = []
+        if "inprocess" not in args.skip:
+            found = inprocess.run(args.quick, out)
+            ratios = found["ratios"]
+            lines.append(target("starlette-no-cookie", ratios["starlette-no-cookie"], 1.05))
+            lines.append(target("starlette-valid-session", ratios["starlette-session"], 1.25))
+            lines.append(target("flask-valid-session", ratios["flask-session"], 1.25))
+            lines.append(target("api-auth-session", ratios["api-session"], 1.25))
+            refreshed, stacks = found["refresh_control"]
+            share = found["set_cookie_share"] if refreshed == stacks else 1.0
+            lines.append(target("no-set-cookie-between-refreshes", share, 0.0))
+        if "http" not in args.skip:
+            servers.run(args.quick, out)
+        if "signin" not in args.skip:
+            flows = signin_flows.run(args.quick, out)
+            for kind, result in flows.items():
+                rate = result["flows_per_s"] if not result["failures"] else 0.0
+                # Time per flow over the budget of 1/200 s.
+                ratio = SIGNIN_FLOWS_PER_S / rate if rate else float("inf")
+                lines.append(target(f"signin-flows-200-per-s-{kind}", ratio, 1.0))
+        if "memory" not in args.skip:
+            lines.append(target("flat-memory", memory.run(args.quick, out)["ratio"], 1.05))
+        print("", file=out)
+        for line in lines:
+            print(line, file=out)
+
+
+if __name__ == "__main__":
+    main()
