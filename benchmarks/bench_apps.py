@@ -24,8 +24,7 @@ import base64
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -87,28 +86,14 @@ def auth_config(**overrides: Any) -> AuthConfig:
 # -- cookies ----------------------------------------------------------------------------
 
 
-@contextmanager
-def _clock_at(timestamp: float) -> Iterator[None]:
-    """``time.time()`` reads ``timestamp`` inside the block (to sign a cookie in the past)."""
-    real = time.time
-    time.time = lambda: timestamp
-    try:
-        yield
-    finally:
-        time.time = real
-
-
-_issuers: list[Any] = []
-
-
 def session_cookie_value(token: dict[str, Any] | None = None, age: float = 0.0) -> str:
-    """A session cookie value the middleware issued ``age`` seconds ago."""
-    if not _issuers:
-        from workos_middleware.core import AuthCore
+    """A session cookie value the middleware issued ``age`` seconds ago (through its own
+    code, with the injected clock set back)."""
+    from workos_middleware._core import AuthCore
 
-        _issuers.append(AuthCore(auth_config()))
-    with _clock_at(time.time() - age):
-        value, _ = _issuers[0].sessions.issue(dict(token or TOKEN))
+    issued_at = time.time() - age
+    core = AuthCore.build(auth_config(clock=lambda: issued_at))
+    value, _ = core.sessions.issue(dict(token or TOKEN))
     return str(value)
 
 
