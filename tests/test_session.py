@@ -45,7 +45,44 @@ def _flipped() -> str:
 def _edited_payload() -> str:
     good = session_cookie(session_token())
     evil = session_cookie(session_token(email="mallory@example.com"))
-    return evil.split(".")[0] + good[good.index(".") :]
+    return evil.rpartition(".")[0] + "." + good.rpartition(".")[2]
+
+
+def _payload(value: dict[str, Any] | list[Any]) -> str:
+    """A correctly signed v1 cookie around a payload of our choosing."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    from workos_middleware._signing import KeyRing
+
+    from support import SECRET
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    body = "v1." + b64(json.dumps(value).encode())
+    key = KeyRing([SECRET]).keys_for("session")[0]
+    return body + "." + b64(hmac.digest(key, body.encode(), hashlib.sha256))
+
+
+def _signed_for(purpose: str) -> str:
+    """A v1 session cookie signed with another purpose's key."""
+    import hashlib
+    import hmac
+
+    from workos_middleware._signing import KeyRing
+
+    from support import SECRET
+
+    good = session_cookie(session_token())
+    body = good.rpartition(".")[0]
+    key = KeyRing([SECRET]).keys_for(purpose)[0]  # type: ignore[arg-type]
+    import base64
+
+    mac = hmac.digest(key, body.encode(), hashlib.sha256)
+    return body + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 BAD_SESSIONS: dict[str, Callable[[], str]] = {
@@ -62,6 +99,18 @@ BAD_SESSIONS: dict[str, Callable[[], str]] = {
     "wrong_shape_list": lambda: session_cookie([1, 2, 3]),
     "wrong_shape_no_sub": lambda: session_cookie({"email": "a@example.com"}),
     "wrong_shape_string": lambda: session_cookie("alice"),
+    "old_itsdangerous_format": lambda: sign("session", session_token()),
+    "v1_signed_with_the_state_key": lambda: _signed_for("state"),
+    "v1_signed_with_the_csrf_key": lambda: _signed_for("csrf"),
+    "v1_no_signature": lambda: session_cookie(session_token()).rpartition(".")[0],
+    "v1_padded_signature": lambda: session_cookie(session_token()) + "=",
+    "v1_payload_not_json": lambda: "v1.bm90IGpzb24." + "A" * 43,
+    "v1_payload_a_list": lambda: _payload([1, 2, 3]),
+    "v1_float_timestamps": lambda: _payload({"iat": 1.5e9, "exp": 4.0e9, "tok": session_token()}),
+    "v1_no_exp": lambda: _payload({"iat": 1_700_000_000, "tok": session_token()}),
+    "v1_past_exp": lambda: _payload(
+        {"iat": 1_700_000_000, "exp": 1_700_000_001, "tok": session_token()}
+    ),
     "state_cookie_as_session": lambda: sign("state", session_token()),
     "csrf_cookie_as_session": lambda: sign("csrf", session_token()),
     "callback_url_as_session": lambda: sign("callback_url", session_token()),
@@ -84,8 +133,15 @@ def test_bad_session_cookie_means_signed_out_and_cleared(client: Client, case: s
     assert client.get("/private").status_code == 403
 
 
-def test_non_utf8_bytes_in_the_cookie_header(client: Client) -> None:
-    raw = b"next-auth.session-token=\xff\xfe\x80abc; other=1"
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"next-auth.session-token=\xff\xfe\x80abc; other=1",
+        b"next-auth.session-token=v1.\xff\xfe\x80." + b"A" * 43 + b"; other=1",
+    ],
+    ids=["garbage", "v1_prefix"],
+)
+def test_non_utf8_bytes_in_the_cookie_header(client: Client, raw: bytes) -> None:
     if client.kind == "asgi":
         response = client.get("/api/auth/session", headers={"cookie": raw})
         assert response.json() == {}
@@ -297,3 +353,76 @@ def test_the_injected_clock_expires_a_pending_sign_in(
     response = client.callback({"code": "code_1", "state": params["state"]})
     assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=OAuthCallback"
     assert workos["token"].call_count == 0
+
+
+def test_a_remembered_cookie_still_expires(make_client: Callable[..., Client]) -> None:
+    """The verified-cookie cache skips the HMAC, never the expiry."""
+    clock = FakeClock()
+    client = make_client(clock=clock, session_update_age=40 * 86400)
+    client.set_cookie(SESSION, session_cookie(session_token()))
+    for _ in range(3):  # the same value, read again and again
+        assert client.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"
+    clock.advance(30 * 86400 + 1)
+    response = client.get("/api/auth/session")
+    assert response.json() == {}
+    assert cookie_cleared(response, SESSION)
+    assert client.get("/").json()["authenticated"] is False
+
+
+def test_a_request_cannot_change_what_the_next_one_reads(
+    make_client: Callable[..., Client],
+) -> None:
+    """Callbacks get their own copy of the token, even when the cookie was seen before."""
+
+    def session(session: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:
+        token["name"] = "Mallory"
+        token["roles"].append("admin")
+        session["user"]["name"] = token["name"]
+        return {**session, "roles": list(token["roles"])}
+
+    client = make_client(callbacks={"session": session})
+    client.set_cookie(SESSION, session_cookie(session_token(roles=["viewer"])))
+    for _ in range(3):
+        body = client.get("/api/auth/session").json()
+        assert body["roles"] == ["viewer", "admin"]
+    assert client.get("/").json()["display_name"] == "Mallory"
+
+
+def test_the_user_object_reads_the_token(client: Client) -> None:
+    """request.user's fields come from the token, on both adapters."""
+    token = session_token(organization_id="org_1", roles=["admin"], groups=["Eng"])
+    client.set_cookie(SESSION, session_cookie(token))
+    home = client.get("/").json()
+    assert home["authenticated"] is True
+    assert home["display_name"] == "Alice Anderson"
+    assert home["scopes"] == ["authenticated"]
+
+
+def test_an_old_format_cookie_signs_out_and_is_cleared(
+    client: Client, workos: respx.MockRouter
+) -> None:
+    """Sessions issued before the v1 format (itsdangerous) are refused cleanly."""
+    client.set_cookie(SESSION, sign("session", session_token()))
+    home = client.get("/")
+    assert home.json()["authenticated"] is False
+    assert cookie_cleared(home, SESSION)
+    client.sign_in(workos)  # signing in again gives a v1 cookie
+    assert client.cookies[SESSION].startswith("v1.")
+    assert client.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"
+
+
+def test_verified_values_are_remembered_within_a_bound() -> None:
+    import time
+
+    from workos_middleware._session_format import CACHE_ENTRIES, SessionFormat
+    from workos_middleware._signing import KeyRing
+
+    keys = KeyRing(["a-secret-0123456789abcdef"]).keys_for("session")
+    codec = SessionFormat(keys, time.time, max_age=3600, update_age=60)
+    values = [codec.encode({"sub": f"user_{i}"})[0] for i in range(CACHE_ENTRIES + 100)]
+    for value in values:
+        decoded = codec.decode(value)
+        assert decoded is not None
+    assert len(codec._verified) == CACHE_ENTRIES
+    assert codec.decode(values[0]) is not None  # evicted, verified again
+    assert codec.decode("x" * 5000) is None

@@ -10,7 +10,7 @@ straight to the app.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,7 +24,7 @@ from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, RequestAuth
 from ._routes import handle, identify_passthrough
 from ._rules import BAD_PATH, Guard
-from ._session import ANONYMOUS
+from ._session import Identity
 
 __all__ = ["AuthMiddleware"]
 
@@ -55,9 +55,36 @@ def _headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
-def _cookie_header(scope: Scope) -> str:
-    found = [value for name, value in scope.get("headers", ()) if name == b"cookie"]
-    return b"; ".join(found).decode("latin-1")
+def _scan_headers(scope: Scope) -> tuple[str, bool]:
+    """One pass over the headers: the Cookie header (several joined with "; ") and
+    whether any X-Auth-Request-* header came in (to be removed)."""
+    found: bytes | None = None
+    identity = False
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            found = value if found is None else found + b"; " + value
+        elif name and name[0] == 120 and name.startswith(_IDENTITY_PREFIX):  # "x"
+            identity = True
+    return ("" if found is None else found.decode("latin-1")), identity
+
+
+def _with_cookies(send: Send, state: RequestAuth) -> Send:
+    """``send``, adding the request's pending Set-Cookie values to the response start.
+
+    A request can gain a cookie while the app runs (``get_csrf_token()`` sets the CSRF
+    cookie when the browser has none), so the wrapper is always there; but it is a plain
+    function returning the server's own awaitable: no extra coroutine per message, and
+    the message is only copied when a cookie is added.
+    """
+
+    def send_with_cookies(message: Message) -> Awaitable[None]:
+        if state.set_cookies and message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            headers.extend((b"set-cookie", c.encode("latin-1")) for c in state.set_cookies)
+            message = {**message, "headers": headers}
+        return send(message)
+
+    return send_with_cookies
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -88,16 +115,14 @@ def request_of(scope: Scope, path: str, body: bytes = b"", too_large: bool = Fal
     )
 
 
-def _set_identity_headers(scope: Scope, token: Mapping[str, object] | None) -> None:
-    """Remove incoming X-Auth-Request-* headers; add the user's when ``token`` is given."""
+def _set_identity_headers(
+    scope: Scope, token: Mapping[str, object] | None, incoming: bool = True
+) -> None:
+    """Remove incoming X-Auth-Request-* headers (``incoming``: some came in); add the
+    user's when ``token`` is given."""
     headers = scope.get("headers", ())
-    if token is None:
-        # The common case, kept cheap: one byte compared per header ("x" is 120).
-        for name, _ in headers:
-            if name and name[0] == 120 and name.startswith(_IDENTITY_PREFIX):
-                break
-        else:
-            return
+    if token is None and not incoming:
+        return
     kept = [(n, v) for n, v in headers if not n.startswith(_IDENTITY_PREFIX)]
     if token is not None:
         kept.extend(
@@ -166,11 +191,10 @@ class AuthMiddleware:
             await self.core.stored.store.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self.app(scope, receive, self._closing_on_shutdown(send))
-            return
         kind = scope["type"]
-        if kind not in ("http", "websocket"):
+        if kind != "http" and kind != "websocket":
+            if kind == "lifespan":
+                send = self._closing_on_shutdown(send)
             await self.app(scope, receive, send)
             return
         root_path = scope.get("root_path", "")
@@ -188,13 +212,13 @@ class AuthMiddleware:
                 await _send_response(send, scope, bad_path())
                 return
 
-        cookie_header = _cookie_header(scope)
-        identity = ANONYMOUS
-        if cookie_header and core.sessions.present(cookie_header):
-            # A websocket handshake cannot set cookies: its session is read, not refreshed.
+        cookie_header, identity_headers_in = _scan_headers(scope)
+        # A websocket handshake cannot set cookies: its session is read, not refreshed.
+        identity = core.sessions.of_request(cookie_header, refresh=kind == "http")
+        if not isinstance(identity, Identity):  # a flow: the store, renewal, the callback
             accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
             flow = identify_passthrough(
-                core, cookie_header, accept.decode("latin-1"), refresh=kind == "http"
+                core, cookie_header, accept.decode("latin-1"), flow=identity
             )
             identity = await run_async(flow, self.http_client)
             if identity.failure is not None:  # the session store is down: fail closed
@@ -205,24 +229,18 @@ class AuthMiddleware:
             if response is not None:
                 await _send_response(send, scope, response)
                 return
-        _set_identity_headers(scope, identity.token if self.config.identity_headers else None)
+        if identity_headers_in or (self.config.identity_headers and identity.token is not None):
+            token = identity.token if self.config.identity_headers else None
+            _set_identity_headers(scope, token, identity_headers_in)
         state = RequestAuth(core, identity, cookie_header)
         scope[STATE_KEY] = state
-        scope[SESSION_KEY] = state.session
+        scope[SESSION_KEY] = identity.session
         scope["user"] = state.user
         scope["auth"] = state.credentials
         if kind == "websocket":
             await self.app(scope, receive, send)
             return
-
-        async def send_with_cookies(message: Message) -> None:
-            if message["type"] == "http.response.start" and state.set_cookies:
-                headers = list(message.get("headers", ()))
-                headers.extend((b"set-cookie", c.encode("latin-1")) for c in state.set_cookies)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookies)
+        await self.app(scope, receive, _with_cookies(send, state))
 
     def _closing_on_shutdown(self, send: Send) -> Send:
         """The app's lifespan messages go through unchanged; at shutdown the shared

@@ -13,6 +13,7 @@ from typing import Final, Literal
 
 from ._config import CookieOptions
 from ._errors import ConfigurationError, SessionTooLarge
+from ._messages import cookie_value, parse_cookie_header
 
 __all__ = ["CHUNK_SIZE", "MAX_CHUNKS", "CookieJar", "CookiePurpose"]
 
@@ -71,6 +72,17 @@ class CookieJar:
                 break
             chunks.append(chunk)
         return "".join(chunks) or None
+
+    def read_header(self, purpose: CookiePurpose, cookie_header: str) -> str | None:
+        """:meth:`read` straight from a ``Cookie`` header: the one cookie is looked up
+        without building a dict of all of them (chunks still go through :meth:`read`)."""
+        name = self.names[purpose]
+        value = cookie_value(cookie_header, name)
+        if value is not None:
+            return value or None
+        if name not in cookie_header:
+            return None
+        return self.read(purpose, parse_cookie_header(cookie_header))
 
     def present(self, purpose: CookiePurpose, cookie_header: str) -> bool:
         """A cheap test, with no parsing, for whether the header may hold the cookie."""

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
-__all__ = ["AuthRequest", "AuthResponse", "parse_cookie_header"]
+__all__ = ["AuthRequest", "AuthResponse", "cookie_value", "parse_cookie_header"]
 
 MAX_QUERY_BYTES = 8 * 1024
 MAX_BODY_BYTES = 64 * 1024
@@ -40,6 +40,42 @@ def parse_cookie_header(header: str) -> dict[str, str]:
         if name and name not in cookies:
             cookies[name] = value
     return cookies
+
+
+def cookie_value(header: str, name: str) -> str | None:
+    """The value :func:`parse_cookie_header` would give for ``name`` (``None`` if the
+    header has no such cookie), found without splitting the header into all its cookies.
+    """
+    found = header.find(name)
+    if found < 0 or len(header) > MAX_COOKIE_HEADER_BYTES:
+        return None
+    after = found + len(name)
+    if (found == 0 or header.startswith("; ", found - 2)) and header.startswith("=", after):
+        # The usual case: the first mention of the name starts a cookie ("name=...").
+        end = header.find(";", after)
+        value = (header[after + 1 :] if end < 0 else header[after + 1 : end]).strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        return value
+    while found >= 0:
+        # A match is a cookie's whole name: only whitespace between it and the ";"
+        # before it, and between it and the first "=" after it, before the next ";".
+        after = found + len(name)
+        equals = header.find("=", after)
+        end = header.find(";", after)
+        if end < 0:
+            end = len(header)
+        if (
+            0 <= equals < end
+            and not header[header.rfind(";", 0, found) + 1 : found].strip()
+            and not header[after:equals].strip()
+        ):
+            value = header[equals + 1 : end].strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            return value
+        found = header.find(name, found + 1)
+    return None
 
 
 def _parse_form(body: bytes, content_type: str) -> dict[str, str]:

@@ -61,12 +61,20 @@ def handle(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
 
 
 def identify_passthrough(
-    core: AuthCore, cookie_header: str, accept: str, *, refresh: bool = True
+    core: AuthCore,
+    cookie_header: str,
+    accept: str,
+    *,
+    refresh: bool = True,
+    flow: Flow[Identity] | None = None,
 ) -> Flow[Identity]:
-    """The session of a request to the app. If the session store is down, the identity
+    """The session of a request to the app (``flow``: the identification already
+    started by ``core.sessions.of_request``). If the session store is down, the identity
     carries the 503 to send instead (a page if ``accept`` asks for HTML, else JSON)."""
+    if flow is None:
+        flow = core.sessions.identify(cookie_header, refresh=refresh)
     try:
-        return (yield from core.sessions.identify(cookie_header, refresh=refresh))
+        return (yield from flow)
     except StoreUnavailable as exc:
         logger.error("%s", exc)
         failure = core.responses.store_unavailable("text/html" not in accept)
@@ -117,8 +125,18 @@ def csrf_token(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     return AuthResponse.json({"csrfToken": token}).set_cookies([set_cookie])
 
 
-def session(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    identity = yield from core.sessions.identify(request.headers.get("cookie", ""))
+def session(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse | Flow[AuthResponse]:
+    found = core.sessions.of_request(request.headers.get("cookie", ""))
+    if isinstance(found, Identity):
+        return _session_response(found)
+    return _session_after_callback(found)
+
+
+def _session_after_callback(identify: Flow[Identity]) -> Flow[AuthResponse]:
+    return _session_response((yield from identify))
+
+
+def _session_response(identity: Identity) -> AuthResponse:
     return AuthResponse.json(identity.session or {}).set_cookies(identity.set_cookies)
 
 

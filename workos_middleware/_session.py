@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, cast
+from functools import lru_cache
+from typing import Any, Literal, cast
 
 from ._cookies import CookieJar
 from ._effects import Flow, call
-from ._messages import AuthResponse, parse_cookie_header
+from ._messages import AuthResponse, cookie_value, parse_cookie_header
+from ._session_format import DecodedSession, SessionFormat, Verified
 from ._signing import KeyRing
 from ._stored_sessions import StoredSessions
 from ._types import PROFILE_FIELDS, Session, SessionToken, SessionUser, User
@@ -30,37 +31,54 @@ __all__ = [
     "Identity",
     "SessionCodec",
     "iso_utc",
+    "public_session",
 ]
 
 logger = logging.getLogger("workos_middleware")
 
-MAX_SESSION_COOKIE = 64 * 1024
 
-
+# A session's expiry is the same on every request until it is refreshed: the few
+# formatted recently are remembered (formatting costs more than the rest of a request).
+@lru_cache(maxsize=256)
 def iso_utc(timestamp: float) -> str:
     """``2026-01-31T12:00:00.000Z``: the form JavaScript's ``toISOString`` gives."""
     milliseconds = int(timestamp * 1000) % 1000
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + f".{milliseconds:03d}Z"
 
 
-@dataclass(frozen=True)
-class DecodedSession:
-    token: SessionToken
-    issued_at: float
-    expires_at: float
+def public_session(token: SessionToken, expires_at: float) -> Session:
+    """What ``GET /session`` returns before the ``session`` callback adds to it."""
+    user: SessionUser = {
+        "name": token.get("name"),
+        "email": token.get("email"),
+        "image": token.get("image"),
+    }
+    return {"user": user, "expires": iso_utc(expires_at)}
 
 
-@dataclass(frozen=True)
 class Identity:
     """Who a request is from: the session value (as ``GET /session`` returns it),
     the token behind it, and cookies the response must set (refresh or clear).
     ``failure``: the response to send instead of calling the app (the session store
-    is down, so the request fails closed)."""
+    is down, so the request fails closed).
 
-    session: dict[str, Any] | None
-    token: SessionToken | None
-    set_cookies: tuple[str, ...] = ()
-    failure: AuthResponse | None = None
+    Made for every request with a session cookie: a slotted class, not a dataclass
+    (half the cost to build); treat it as immutable.
+    """
+
+    __slots__ = ("failure", "session", "set_cookies", "token")
+
+    def __init__(
+        self,
+        session: dict[str, Any] | None,
+        token: SessionToken | None,
+        set_cookies: tuple[str, ...] = (),
+        failure: AuthResponse | None = None,
+    ) -> None:
+        self.session = session
+        self.token = token
+        self.set_cookies = set_cookies
+        self.failure = failure
 
 
 ANONYMOUS = Identity(None, None)
@@ -89,6 +107,10 @@ class SessionCodec:
         self.callback = callback
         # The provider's refresh of what it keeps with the session (AuthKit's tokens).
         self.renew = renew
+        self._cookie_name = jar.names["session_token"]
+        self.format = SessionFormat(
+            keys.keys_for("session"), keys.clock, max_age=max_age, update_age=update_age
+        )
 
     # -- the format ---------------------------------------------------------------------
 
@@ -99,36 +121,22 @@ class SessionCodec:
         return cast(SessionToken, token)
 
     def encode(self, token: SessionToken) -> str:
-        return self.keys.dumps("session", token)
+        return self.format.encode(token)[0]
 
     def issue(self, token: SessionToken) -> tuple[str, float]:
         """The signed cookie value of ``token`` and when it expires."""
-        # itsdangerous timestamps are whole seconds: the expiry a later decode computes.
-        return self.encode(token), int(self.clock()) + self.max_age
+        return self.format.encode(token)
 
     def decode(self, value: str) -> DecodedSession | None:
         """The session in ``value``, or ``None`` if it is invalid, expired or malformed."""
-        if len(value) > MAX_SESSION_COOKIE:
-            return None
-        loaded = self.keys.loads("session", value, max_age=self.max_age)
-        if loaded is None:
-            return None
-        token, issued_at = loaded
-        if not isinstance(token, dict) or not isinstance(token.get("sub"), str):
-            return None
-        return DecodedSession(cast(SessionToken, token), issued_at, issued_at + self.max_age)
+        return self.format.decode(value)
 
     def needs_refresh(self, session: DecodedSession) -> bool:
-        return self.clock() - session.issued_at >= self.update_age
+        return self.format.needs_refresh(session)
 
     def public_session(self, token: SessionToken, expires_at: float) -> Session:
         """What ``GET /session`` returns before the ``session`` callback adds to it."""
-        user: SessionUser = {
-            "name": token.get("name"),
-            "email": token.get("email"),
-            "image": token.get("image"),
-        }
-        return {"user": user, "expires": iso_utc(expires_at)}
+        return public_session(token, expires_at)
 
     # -- the cookie ---------------------------------------------------------------------
 
@@ -188,35 +196,103 @@ class SessionCodec:
 
     # -- the session of a request -------------------------------------------------------
 
-    def identify(self, cookie_header: str, *, refresh: bool = True) -> Flow[Identity]:
+    def verify(self, cookie_header: str, *, refresh: bool = True) -> Identity:
         """Read, verify and (at most once per ``update_age``, when ``refresh``) refresh
-        the session of a request's ``Cookie`` header."""
-        cookies = parse_cookie_header(cookie_header)
-        raw = self.jar.read("session_token", cookies)
-        if raw is None:
+        the signed-cookie session of a request's ``Cookie`` header; no provider renewal,
+        no ``session`` callback, no server-side store.
+
+        No I/O and no effects: a passthrough request needs nothing else when none of
+        those is configured. Only the session cookie is looked up; the header is parsed
+        in full only when a cookie must be written or cleared (to find stale chunks).
+        """
+        now = self.clock()
+        found = self._lookup(cookie_header, now)
+        if found is False:
             return ANONYMOUS
+        if found is None:
+            return self._signed_out(cookie_header, refresh)
+        return self._identity(found.token(), found, now, cookie_header, refresh)
+
+    def identify(self, cookie_header: str, *, refresh: bool = True) -> Flow[Identity]:
+        """The session of a request's ``Cookie`` header, with its effects: the
+        server-side store's read, the provider's renewal (when ``refresh``) and the
+        ``session`` callback."""
         if self.stored is not None:
+            cookies = parse_cookie_header(cookie_header)
+            raw = self.jar.read("session_token", cookies)
+            if raw is None:
+                return ANONYMOUS
             return (yield from self._identify_stored(self.stored, raw, cookies, refresh))
-        decoded = self.decode(raw)
-        if decoded is None:
-            # Invalid, tampered, expired or garbage: signed out, and the cookie cleared.
-            return Identity(None, None, tuple(self.clear(cookies)) if refresh else ())
-        set_cookies: tuple[str, ...] = ()
-        expires_at = decoded.expires_at
-        token = decoded.token
-        if refresh and self.renew is not None:
+        if self.renew is None or not refresh:
+            identity = self.verify(cookie_header, refresh=refresh)
+        else:
+            now = self.clock()
+            found = self._lookup(cookie_header, now)
+            if found is False:
+                return ANONYMOUS
+            if found is None:
+                return self._signed_out(cookie_header, refresh)
+            token = found.token()
             renewed = yield from self.renew(token)
             if renewed is None:
-                return Identity(None, None, tuple(self.clear(cookies)))
-            token = renewed
-        if refresh and (token is not decoded.token or self.needs_refresh(decoded)):
-            refreshed, expires_at = self.issue(token)
+                return self._signed_out(cookie_header, refresh)
+            identity = self._identity(
+                renewed, found, now, cookie_header, refresh, changed=renewed is not token
+            )
+        if identity.token is None or self.callback is None:
+            return identity
+        session = yield from self._through_callback(identity.session or {}, identity.token)
+        if session is None:
+            return Identity(None, None, identity.set_cookies)
+        return Identity(session, identity.token, identity.set_cookies)
+
+    def of_request(self, cookie_header: str, *, refresh: bool = True) -> Identity | Flow[Identity]:
+        """The identity of a passthrough request: at once when no I/O is needed (no
+        session cookie; or a signed-cookie session with neither a provider renewal nor a
+        ``session`` callback), else a flow for the adapter's driver."""
+        if not cookie_header or self._cookie_name not in cookie_header:
+            return ANONYMOUS
+        if self.stored is None and self.callback is None and (self.renew is None or not refresh):
+            return self.verify(cookie_header, refresh=refresh)
+        return self.identify(cookie_header, refresh=refresh)
+
+    def _lookup(self, cookie_header: str, now: float) -> Verified | Literal[False] | None:
+        """The verified session cookie of the header; ``None`` if it does not verify,
+        ``False`` if there is none."""
+        raw = cookie_value(cookie_header, self._cookie_name)
+        if raw is None:  # not a plain cookie: chunks, or none at all
+            raw = self.jar.read_header("session_token", cookie_header)
+        if not raw:
+            return False
+        return self.format.lookup(raw, now)
+
+    def _signed_out(self, cookie_header: str, refresh: bool) -> Identity:
+        """Invalid, tampered, expired, in an older format, or garbage (or no longer
+        renewed by the provider): signed out, and the cookie cleared."""
+        if not refresh:
+            return ANONYMOUS
+        return Identity(None, None, tuple(self.clear(parse_cookie_header(cookie_header))))
+
+    def _identity(
+        self,
+        token: SessionToken,
+        found: Verified,
+        now: float,
+        cookie_header: str,
+        refresh: bool,
+        *,
+        changed: bool = False,
+    ) -> Identity:
+        """The identity of a verified session, re-signed when due (or ``changed``)."""
+        set_cookies: tuple[str, ...] = ()
+        expires_at = found.expires_at
+        if refresh and (changed or now - found.issued_at >= self.update_age):
+            refreshed, expires_at = self.format.encode(token)
+            cookies = parse_cookie_header(cookie_header)
             set_cookies = tuple(
                 self.jar.write_chunked("session_token", refreshed, self.max_age, cookies)
             )
-        session = yield from self.session_value(token, expires_at)
-        if session is None:
-            return Identity(None, None, set_cookies)
+        session = cast("dict[str, Any]", public_session(token, expires_at))
         return Identity(session, token, set_cookies)
 
     def _identify_stored(
@@ -247,9 +323,15 @@ class SessionCodec:
 
     def session_value(self, token: SessionToken, expires_at: float) -> Flow[dict[str, Any] | None]:
         """The public session, through the ``session`` callback; ``None`` if it fails."""
-        session = self.public_session(token, expires_at)
+        session = cast("dict[str, Any]", public_session(token, expires_at))
         if self.callback is None:
-            return cast("dict[str, Any]", session)
+            return session
+        return (yield from self._through_callback(session, token))
+
+    def _through_callback(
+        self, session: dict[str, Any], token: SessionToken
+    ) -> Flow[dict[str, Any] | None]:
+        assert self.callback is not None
         try:
             result = yield from call(self.callback, session, token)
         except Exception:

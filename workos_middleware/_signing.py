@@ -67,6 +67,10 @@ class KeyRing:
             for purpose, keys in self._keys.items()
         }
 
+    def keys_for(self, purpose: SigningPurpose) -> tuple[bytes, ...]:
+        """The purpose's keys, newest first (the session format signs with its own code)."""
+        return tuple(self._keys[purpose])
+
     def dumps(self, purpose: SigningPurpose, value: Any) -> str:
         """A signed, timestamped, URL-safe string holding ``value``."""
         return self._serializers[purpose].dumps(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from starlette.authentication import AuthCredentials, BaseUser, UnauthenticatedUser
 
 from ._types import SessionToken
@@ -16,19 +18,50 @@ __all__ = [
 
 
 class AuthUser(BaseUser):
-    """A signed-in user; the session token's fields are attributes (``user.email``)."""
+    """A signed-in user; the session token's fields are attributes (``user.email``).
+
+    Made for every request of a signed-in user, so it stores the token and nothing
+    else: each field is read from the token when asked for.
+    """
 
     def __init__(self, token: SessionToken) -> None:
         self.token = token
-        self.id: str = token["sub"]
-        self.name: str | None = token.get("name")
-        self.email: str | None = token.get("email")
-        self.image: str | None = token.get("image")
-        self.organization_id: str | None = token.get("organization_id")
-        self.connection_id: str | None = token.get("connection_id")
-        self.connection_type: str | None = token.get("connection_type")
-        self.roles: list[str] = list(token.get("roles") or [])
-        self.groups: list[str] = list(token.get("groups") or [])
+
+    @property
+    def id(self) -> str:
+        return self.token["sub"]
+
+    @property
+    def name(self) -> str | None:
+        return self.token.get("name")
+
+    @property
+    def email(self) -> str | None:
+        return self.token.get("email")
+
+    @property
+    def image(self) -> str | None:
+        return self.token.get("image")
+
+    @property
+    def organization_id(self) -> str | None:
+        return self.token.get("organization_id")
+
+    @property
+    def connection_id(self) -> str | None:
+        return self.token.get("connection_id")
+
+    @property
+    def connection_type(self) -> str | None:
+        return self.token.get("connection_type")
+
+    @cached_property
+    def roles(self) -> list[str]:
+        return list(self.token.get("roles") or [])
+
+    @cached_property
+    def groups(self) -> list[str]:
+        return list(self.token.get("groups") or [])
 
     @property
     def is_authenticated(self) -> bool:

@@ -24,7 +24,7 @@ from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
 from ._routes import handle, identify_passthrough
 from ._rules import BAD_PATH, Guard
-from ._session import ANONYMOUS
+from ._session import Identity
 
 __all__ = ["WSGIAuthMiddleware"]
 
@@ -142,10 +142,10 @@ class WSGIAuthMiddleware:
                 return _respond(start_response, bad_path(), environ)
 
         cookie_header: str = environ.get("HTTP_COOKIE", "")
-        identity = ANONYMOUS
-        if cookie_header and core.sessions.present(cookie_header):
+        identity = core.sessions.of_request(cookie_header)
+        if not isinstance(identity, Identity):  # a flow: the store, renewal, the callback
             accept = environ.get("HTTP_ACCEPT", "")
-            flow = identify_passthrough(core, cookie_header, accept)
+            flow = identify_passthrough(core, cookie_header, accept, flow=identity)
             identity = run_sync(flow, self.http_client)
             if identity.failure is not None:  # the session store is down: fail closed
                 return _respond(start_response, identity.failure, environ)
@@ -160,7 +160,7 @@ class WSGIAuthMiddleware:
                 environ["HTTP_" + name.upper().replace("-", "_")] = value
         state = RequestAuth(core, identity, cookie_header)
         environ[STATE_KEY] = state
-        environ[SESSION_KEY] = state.session
+        environ[SESSION_KEY] = identity.session
         environ[USER_KEY] = state.user
 
         def start_response_with_cookies(

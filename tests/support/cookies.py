@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from workos_middleware._session_format import SessionFormat
 from workos_middleware._signing import KeyRing, SigningPurpose
 
 from .constants import SECRET
@@ -35,8 +36,11 @@ def sign(purpose: SigningPurpose, value: Any, *, secret: str = SECRET, age: floa
 
 
 def session_cookie(token: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
-    """A session cookie value for ``token``, issued ``age`` seconds ago."""
-    return sign("session", token, secret=secret, age=age)
+    """A session cookie value for ``token``, issued ``age`` seconds ago (30-day expiry),
+    in the middleware's own format."""
+    keys = KeyRing([secret], clock=FakeClock(-age))
+    encoder = SessionFormat(keys.keys_for("session"), keys.clock, max_age=30 * 86400, update_age=0)
+    return encoder.encode(token)[0]
 
 
 def session_token(**overrides: Any) -> dict[str, Any]:
