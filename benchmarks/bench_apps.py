@@ -162,6 +162,30 @@ def starlette_app(stack: str, **config: Any) -> Any:
     raise ValueError(f"unknown stack {stack!r}: use one of {STACKS}")
 
 
+class EmptyMiddleware:
+    """The floor of any pure ASGI middleware: an ``async def __call__`` that only awaits
+    the app (optionally with a send wrapper that never adds anything)."""
+
+    def __init__(self, app: Any, wrap_send: bool = False) -> None:
+        self.app = app
+        self.wrap_send = wrap_send
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not self.wrap_send:
+            await self.app(scope, receive, send)
+            return
+
+        def plain_send(message: Any) -> Any:
+            return send(message)
+
+        await self.app(scope, receive, plain_send)
+
+
+def starlette_floor(wrap_send: bool = False) -> Any:
+    routes = [Route("/", starlette_home), Route("/json", starlette_json)]
+    return EmptyMiddleware(Starlette(routes=routes), wrap_send)
+
+
 # -- Flask ------------------------------------------------------------------------------
 
 
@@ -201,12 +225,27 @@ def flask_app(stack: str, **config: Any) -> Any:
 # -- server entry points ----------------------------------------------------------------
 
 
+def _profile_if_asked() -> None:
+    """With ``BENCH_PROFILE=<dir>``, each worker writes a cProfile of its life there."""
+    folder = os.environ.get("BENCH_PROFILE")
+    if not folder:
+        return
+    import atexit
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.enable()
+    atexit.register(lambda: profile.dump_stats(f"{folder}/worker-{os.getpid()}.prof"))
+
+
 def asgi_from_env() -> Any:
     """``uvicorn --factory bench_apps:asgi_from_env``: the stack named by ``BENCH_STACK``."""
+    _profile_if_asked()
     return starlette_app(os.environ.get("BENCH_STACK", "bare"))
 
 
 def wsgi_from_env() -> Callable[..., Any]:
     """``gunicorn 'bench_apps:wsgi_from_env()'``: the stack named by ``BENCH_STACK``."""
+    _profile_if_asked()
     app: Callable[..., Any] = flask_app(os.environ.get("BENCH_STACK", "bare"))
     return app

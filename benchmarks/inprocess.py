@@ -5,8 +5,9 @@ batch of every case, in a shuffled order, so the cases share the machine's state
 frequency, other processes, caches); a case's figure is its fastest batch over the
 rounds (the least disturbed), and a ratio divides it by the baseline's figure from the
 same run. Time is the thread's CPU time (``time.thread_time``), not the wall clock: on a
-shared machine, time spent waiting for a core is not counted. Before timing, each case is checked once: the view saw the user it should, the
-response carries Set-Cookie exactly when it should.
+shared machine, time spent waiting for a core is not counted. Before timing, each case
+is checked once: the view saw the user it should, the response carries Set-Cookie
+exactly when it should.
 
 Run alone: ``python benchmarks/inprocess.py [--quick]``.
 """
@@ -238,6 +239,22 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
         Case("starlette bare, other cookies", "asgi", star["bare"], "/", other, ANONYMOUS),
         Case("starlette bare, session cookie", "asgi", star["bare"], "/", session, ANONYMOUS),
         Case("starlette bare, JSON endpoint", "asgi", star["bare"], "/json", session, b"Alice"),
+        Case(
+            "starlette empty middleware, no cookie",
+            "asgi",
+            apps.starlette_floor(),
+            "/",
+            "",
+            ANONYMOUS,
+        ),
+        Case(
+            "starlette empty middleware + send wrapper",
+            "asgi",
+            apps.starlette_floor(wrap_send=True),
+            "/",
+            "",
+            ANONYMOUS,
+        ),
         Case("starlette auth, no cookie", "asgi", star["auth"], "/", "", ANONYMOUS),
         Case("starlette auth, other cookies", "asgi", star["auth"], "/", other, ANONYMOUS),
         Case("starlette auth, valid session", "asgi", star["auth"], "/", session, ALICE),
@@ -267,6 +284,7 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
             ALICE,
         ),
         Case("flask bare, no cookie", "wsgi", fl["bare"], "/", "", ANONYMOUS),
+        Case("flask bare, other cookies", "wsgi", fl["bare"], "/", other, ANONYMOUS),
         Case("flask bare, session cookie", "wsgi", fl["bare"], "/", session, ANONYMOUS),
         Case("flask auth, no cookie", "wsgi", fl["auth"], "/", "", ANONYMOUS),
         Case("flask auth, other cookies", "wsgi", fl["auth"], "/", other, ANONYMOUS),
@@ -299,6 +317,11 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
         ),
     ]
     ratios = {
+        "starlette-floor": ("starlette empty middleware, no cookie", "starlette bare, no cookie"),
+        "starlette-floor+wrapper": (
+            "starlette empty middleware + send wrapper",
+            "starlette bare, no cookie",
+        ),
         "starlette-no-cookie": ("starlette auth, no cookie", "starlette bare, no cookie"),
         "starlette-other-cookies": (
             "starlette auth, other cookies",
@@ -315,7 +338,7 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
         ),
         "api-session": ("starlette auth, GET /api/auth/session", "starlette bare, JSON endpoint"),
         "flask-no-cookie": ("flask auth, no cookie", "flask bare, no cookie"),
-        "flask-other-cookies": ("flask auth, other cookies", "flask bare, no cookie"),
+        "flask-other-cookies": ("flask auth, other cookies", "flask bare, other cookies"),
         "flask-session": ("flask auth, valid session", "flask bare, session cookie"),
         "flask-refresh": ("flask auth, session due for refresh", "flask bare, session cookie"),
         "flask-anchor": ("flask anchor, Flask's own session", "flask bare, session cookie"),

@@ -32,6 +32,8 @@ import loadgen
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 WORKERS = 2
+# The process group of the server on each port (its supervisor and workers), for CPU time.
+PROCESS_GROUPS: dict[int, int] = {}
 
 
 def free_port() -> int:
@@ -62,6 +64,23 @@ async def _get(port: int, path: str) -> loadgen.Reply:
         return await connection.request("GET", path)
     finally:
         await connection.close()
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by every live process of a process group
+    (a server's supervisor and its workers)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def server_command(kind: str, port: int, workers: int) -> list[str]:
@@ -105,6 +124,7 @@ def serving(
     )
     try:
         wait_ready(port, "/json", process)
+        PROCESS_GROUPS[port] = process.pid
         yield port
     finally:
         with suppress(ProcessLookupError):

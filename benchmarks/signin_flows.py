@@ -13,6 +13,11 @@ Concurrent simulated browsers each loop over the whole flow:
    emulator, the session cookie set);
 5. ``GET /api/auth/session``, which must name the user.
 
+Flows per second on a shared machine depend on what else runs; so the CPU time each
+process group spends per flow is measured too (from ``/proc``), and from it the flows
+per second that 2 cores sustain: the target's figure counts the app's workers, the
+emulator and the simulated browsers alike.
+
 Run alone: ``python benchmarks/signin_flows.py [--quick]``.
 """
 
@@ -50,6 +55,7 @@ def emulator() -> Iterator[int]:
     )
     try:
         servers.wait_ready(port, "/", process)
+        servers.PROCESS_GROUPS[port] = process.pid
         yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -162,7 +168,17 @@ def run(quick: bool = False, out: Any = sys.stdout) -> dict[str, Any]:
         f"1 process, {CONCURRENCY} concurrent browsers, {seconds:.0f} s)",
         file=out,
     )
-    print(f"{'server':9} {'flows/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'failures':>8}", file=out)
+    print(
+        f"{'server':9} {'flows/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'failures':>8} "
+        f"{'app ms':>8} {'emu ms':>8} {'drv ms':>8} {'2c server':>9} {'2c all':>9}",
+        file=out,
+    )
+    print(
+        "(ms: CPU time per flow of the app's workers, the emulator, the simulated browsers;"
+        " '2c server' / '2c all': flows per second 2 cores sustain at that CPU cost, running"
+        " the app and the emulator / all three; flows/s itself depends on what else runs)",
+        file=out,
+    )
     results: dict[str, Any] = {}
     with emulator() as emulator_port:
         from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
@@ -177,11 +193,32 @@ def run(quick: bool = False, out: Any = sys.stdout) -> dict[str, Any]:
             }
             with servers.serving(kind, "auth", port=app_port, **env) as port:
                 asyncio.run(_drive(port, emulator_port, 1.0))  # warm up
+                groups = {
+                    "app": servers.PROCESS_GROUPS[port],
+                    "emulator": servers.PROCESS_GROUPS[emulator_port],
+                }
+                before = {name: servers.group_cpu_seconds(g) for name, g in groups.items()}
+                driver_before = time.process_time()
                 found = asyncio.run(_drive(port, emulator_port, seconds))
+                cpu = {
+                    name: servers.group_cpu_seconds(g) - before[name] for name, g in groups.items()
+                }
+                cpu["browsers"] = time.process_time() - driver_before
+            flows = max(found["flows"], 1)
+            found["cpu_ms_per_flow"] = {name: used / flows * 1e3 for name, used in cpu.items()}
+            # What 2 cores sustain at this CPU cost per flow: running the app and the
+            # emulator only, and (the target's figure) the simulated browsers as well.
+            server_cpu = cpu["app"] + cpu["emulator"]
+            all_cpu = server_cpu + cpu["browsers"]
+            found["capacity_2_cores"] = 2 * flows / server_cpu if server_cpu else 0.0
+            found["capacity_2_cores_all"] = 2 * flows / all_cpu if all_cpu else 0.0
             results[kind] = found
+            per_flow = found["cpu_ms_per_flow"]
             print(
                 f"{server:9} {found['flows_per_s']:8.1f} {found['p50_ms']:7.1f} "
-                f"{found['p99_ms']:7.1f} {found['failures']:8d}"
+                f"{found['p99_ms']:7.1f} {found['failures']:8d} "
+                f"{per_flow['app']:8.2f} {per_flow['emulator']:8.2f} {per_flow['browsers']:8.2f} "
+                f"{found['capacity_2_cores']:9.0f} {found['capacity_2_cores_all']:9.0f}"
                 + (f"  first failure: {found['first_failure']}" if found["failures"] else ""),
                 file=out,
             )
