@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import jwt
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -109,3 +110,33 @@ def test_the_sdk_through_a_prefix() -> None:
             assert url.startswith(f"{live.url}/workos/sso/authorize?")
     finally:
         live.stop()
+
+
+def test_issuers_include_the_mount_prefix() -> None:
+    """Under a Mount, the OIDC issuer and AuthKit's ``iss`` name the emulator's own prefix."""
+    with TestClient(mounted(), follow_redirects=False) as c:
+        doc = c.get("/workos/oidc/google/.well-known/openid-configuration").json()
+        assert doc["issuer"] == "http://testserver/workos/oidc/google"
+        assert doc["jwks_uri"] == "http://testserver/workos/oidc/google/jwks"
+        params = {
+            "client_id": CLIENT_ID,
+            "redirect_uri": REDIRECT_URI,
+            "response_type": "code",
+            "provider": "authkit",
+        }
+        page = c.get("/workos/user_management/authorize", params=params)
+        request_id = re.search(r'name="request" value="([^"]+)"', page.text)
+        assert request_id is not None
+        done = c.post(
+            "/workos/user_management/authorize/complete",
+            data={"request": request_id.group(1), "email": "bob@example.com"},
+        )
+        code = query_of(done.headers["location"])["code"]
+        body = {
+            "client_id": CLIENT_ID,
+            "client_secret": API_KEY,
+            "grant_type": "authorization_code",
+        }
+        answer = c.post("/workos/user_management/authenticate", json={**body, "code": code}).json()
+        claims = jwt.decode(answer["access_token"], options={"verify_signature": False})
+        assert claims["iss"] == f"http://testserver/workos/user_management/{CLIENT_ID}"

@@ -28,6 +28,7 @@ from .keys import spoil_claims
 from .oauth import (
     Refusal,
     answered,
+    own_base_url,
     refuse,
     request_problem,
     return_to,
@@ -382,7 +383,7 @@ class AuthKitEndpoints:
 
     def issuer(self, request: Request) -> str:
         """``iss`` of the access tokens: ``BASE/user_management/{client_id}``."""
-        return f"{str(request.base_url).rstrip('/')}/user_management/{self.state.client_id}"
+        return f"{own_base_url(request)}/user_management/{self.state.client_id}"
 
     async def jwks(self, request: Request) -> Response:
         client_id = request.path_params["client_id"]

@@ -45,6 +45,16 @@ def send_code(redirect_uri: str, code: str, app_state: str | None) -> Response:
     return RedirectResponse(with_params(redirect_uri, {"code": code, "state": app_state}), 302)
 
 
+def own_base_url(request: Request) -> str:
+    """The emulator's own URL as this request reached it, mount prefix included.
+
+    Not ``request.base_url``: under a ``Mount`` that is the outer app's root, so an issuer
+    built from it would lack the emulator's prefix (``/_workos``).
+    """
+    url = request.url
+    return f"{url.scheme}://{url.netloc}{request.scope.get('root_path', '')}".rstrip("/")
+
+
 def return_to(redirect_uri: str) -> str:
     """The redirect URI without its query, as a sign-in page shows it."""
     parts = urlsplit(redirect_uri)

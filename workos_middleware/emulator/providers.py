@@ -26,6 +26,7 @@ from .oauth import (
     answered,
     basic_credentials,
     check_verifier,
+    own_base_url,
     refuse,
     request_problem,
     return_to,
@@ -94,7 +95,7 @@ class ProviderEndpoints:
         )
 
     def issuer(self, request: Request, provider: Provider) -> str:
-        return f"{str(request.base_url).rstrip('/')}/oidc/{provider.id}"
+        return f"{own_base_url(request)}/oidc/{provider.id}"
 
     # -- OpenID Connect -------------------------------------------------------------------
 
