@@ -17,7 +17,7 @@ from ._config import AuthConfig
 from ._cookies import CookieJar
 from ._csrf import CsrfGuard
 from ._pages import PageRenderer
-from ._provider_sessions import ProviderSessions
+from ._provider_sessions import SEALED_KEY, ProviderSessions
 from ._redirects import CallbackUrls
 from ._responses import Responses
 from ._session import SessionCodec
@@ -83,6 +83,7 @@ class AuthCore:
                 update_age=config.session_update_age,
                 callback=config.callbacks.get("session"),
                 renew=provider_sessions.renew,
+                renew_key=SEALED_KEY,
                 stored=stored,
             ),
             stored=stored,

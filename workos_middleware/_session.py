@@ -96,6 +96,7 @@ class SessionCodec:
         update_age: int,
         callback: Callable[..., Any] | None = None,
         renew: Callable[[SessionToken], Flow[SessionToken | None]] | None = None,
+        renew_key: str | None = None,
         stored: StoredSessions | None = None,
     ) -> None:
         self.keys = keys
@@ -105,8 +106,10 @@ class SessionCodec:
         self.max_age = max_age
         self.update_age = update_age
         self.callback = callback
-        # The provider's refresh of what it keeps with the session (AuthKit's tokens).
+        # The provider's refresh of what it keeps with the session (AuthKit's tokens);
+        # with ``renew_key``, only tokens holding that key can need it.
         self.renew = renew
+        self.renew_key = renew_key
         self._cookie_name = jar.names["session_token"]
         self.format = SessionFormat(
             keys.keys_for("session"), keys.clock, max_age=max_age, update_age=update_age
@@ -247,13 +250,23 @@ class SessionCodec:
         return Identity(session, identity.token, identity.set_cookies)
 
     def of_request(self, cookie_header: str, *, refresh: bool = True) -> Identity | Flow[Identity]:
-        """The identity of a passthrough request: at once when no I/O is needed (no
-        session cookie; or a signed-cookie session with neither a provider renewal nor a
-        ``session`` callback), else a flow for the adapter's driver."""
+        """The identity of a passthrough request: at once when no I/O can be needed (no
+        session cookie; or a signed-cookie session, no ``session`` callback, and no
+        provider renewal for this token), else a flow for the adapter's driver."""
         if not cookie_header or self._cookie_name not in cookie_header:
             return ANONYMOUS
-        if self.stored is None and self.callback is None and (self.renew is None or not refresh):
+        if self.stored is not None or self.callback is not None:
+            return self.identify(cookie_header, refresh=refresh)
+        if self.renew is None or not refresh:
             return self.verify(cookie_header, refresh=refresh)
+        now = self.clock()
+        found = self._lookup(cookie_header, now)
+        if found is False:
+            return ANONYMOUS
+        if found is None:
+            return self._signed_out(cookie_header, refresh)
+        if self.renew_key is not None and not found.has(self.renew_key):
+            return self._identity(found.token(), found, now, cookie_header, refresh)
         return self.identify(cookie_header, refresh=refresh)
 
     def _lookup(self, cookie_header: str, now: float) -> Verified | Literal[False] | None:

@@ -82,6 +82,10 @@ class Verified:
         self._lists = tuple(lists)
         self._token = token
 
+    def has(self, key: str) -> bool:
+        """Whether the token holds ``key`` (without copying it)."""
+        return key in self._token
+
     def token(self) -> SessionToken:
         if self._json is not None:
             return cast(SessionToken, json.loads(self._json))
