@@ -8,11 +8,12 @@ at the bottom state the safe outcomes every adversarial test asserts.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
 import httpx
 from anyio.from_thread import BlockingPortal
@@ -141,12 +142,17 @@ class Browser:
         headers: list[tuple[bytes, bytes]] | None = None,
         body: bytes = b"",
     ) -> httpx.Response:
-        """A request with this exact request target and these exact header bytes."""
+        """A request with this exact request target and these exact header bytes (the
+        WSGI side builds the environ as a PEP 3333 server does: bytes as latin-1)."""
         if isinstance(target, str):
             target = target.encode("latin-1")
+        headers = list(headers or [])
+        if body and not any(name.lower() == b"content-length" for name, _ in headers):
+            headers.append((b"content-length", str(len(body)).encode()))
+        if self.kind == "wsgi":
+            return call_wsgi(self.middleware, method, target, headers, body)
         url = httpx.URL(self.config.origin).copy_with(raw_path=target)
-        request = httpx.Request(method, url, headers=headers or [], content=body)
-        return self.send(request)
+        return self.send(httpx.Request(method, url, headers=headers, content=body))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -186,6 +192,57 @@ class Browser:
 
     def sees_private(self) -> bool:
         return SECRET_CONTENT in self.get("/private").text
+
+
+def call_wsgi(
+    app: Any, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+) -> httpx.Response:
+    """Call a WSGI app as a server would, with raw bytes, and return its response."""
+    path, _, query = target.partition(b"?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+        "QUERY_STRING": query.decode("latin-1"),
+        "SERVER_NAME": "app.test",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers:
+        key = name.decode("latin-1").upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        text = value.decode("latin-1")
+        environ[key] = environ[key] + "," + text if key in environ else text
+    started: list[Any] = []
+
+    def start_response(
+        status: str, response_headers: list[tuple[str, str]], exc: Any = None
+    ) -> Any:
+        started[:] = [status, response_headers]
+        return lambda data: None
+
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    status, response_headers = started
+    return httpx.Response(
+        int(status.split(" ", 1)[0]),
+        headers=[(n.encode("latin-1"), v.encode("latin-1")) for n, v in response_headers],
+        content=content,
+    )
 
 
 # -- the safe outcomes ------------------------------------------------------------------------
