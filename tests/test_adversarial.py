@@ -21,19 +21,20 @@ import pytest
 import respx
 from anyio.from_thread import BlockingPortal
 
-from adversary import Browser, grants_session, headers_clean, no_traceback, on_origin
-from authtest import (
+from support import (
     APP_URL,
     NO_ORGANIZATIONS,
     PROFILE,
     SECRET,
     TOKEN_RESPONSE,
     WORKOS_URL,
-    forge,
     make_config,
     make_provider,
+    seal,
     session_token,
+    sign,
 )
+from support.adversary import Browser, grants_session, headers_clean, no_traceback, on_origin
 
 SESSION = "next-auth.session-token"
 STATE = "next-auth.state"
@@ -120,22 +121,22 @@ BAD_SESSION_VALUES: dict[str, Callable[[str], str]] = {
     "signature removed": lambda real: real.rsplit(".", 1)[0],
     "signature doubled": lambda real: real + "." + real.rsplit(".", 1)[1],
     "truncated": lambda real: real[: len(real) // 2],
-    "payload of another user": lambda real: forge(
+    "payload of another user": lambda real: sign(
         "session", session_token(sub="prof_01MALLORY"), secret=OTHER_SECRET
     ),
-    "another secret": lambda real: forge("session", session_token(), secret=OTHER_SECRET),
-    "expired": lambda real: forge("session", session_token(), age=31 * 86400),
-    "from the future": lambda real: forge("session", session_token(), age=-3600),
-    "a list": lambda real: forge("session", ["prof_01ALICE"]),
-    "a string": lambda real: forge("session", "prof_01ALICE"),
-    "a dict without sub": lambda real: forge("session", {"email": "alice@example.com"}),
-    "sub not a string": lambda real: forge("session", {"sub": 1234}),
-    "a state cookie value": lambda real: forge(
+    "another secret": lambda real: sign("session", session_token(), secret=OTHER_SECRET),
+    "expired": lambda real: sign("session", session_token(), age=31 * 86400),
+    "from the future": lambda real: sign("session", session_token(), age=-3600),
+    "a list": lambda real: sign("session", ["prof_01ALICE"]),
+    "a string": lambda real: sign("session", "prof_01ALICE"),
+    "a dict without sub": lambda real: sign("session", {"email": "alice@example.com"}),
+    "sub not a string": lambda real: sign("session", {"sub": 1234}),
+    "a state cookie value": lambda real: sign(
         "state", {"s": "x", "v": "y", "p": "workos", "u": APP_URL}
     ),
-    "a callback-url cookie value": lambda real: forge("callback_url", APP_URL),
-    "a session shape signed as state": lambda real: forge("state", session_token()),
-    "a session shape signed as csrf": lambda real: forge("csrf", session_token()),
+    "a callback-url cookie value": lambda real: sign("callback_url", APP_URL),
+    "a session shape signed as state": lambda real: sign("state", session_token()),
+    "a session shape signed as csrf": lambda real: sign("csrf", session_token()),
     "5 KB of garbage": lambda real: "x" * 5000,
     "a real value with a NUL": lambda real: real + "\x00",
     "quoted real value, tampered": lambda real: '"' + flip(real, 5) + '"',
@@ -269,26 +270,26 @@ STATE_COOKIE_CASES: dict[str, Callable[[str], str | None]] = {
     "flipped signature": lambda real: flip(real, -1),
     "flipped payload": lambda real: flip(real, 4),
     "truncated": lambda real: real[:30],
-    "another secret": lambda real: forge(
+    "another secret": lambda real: seal(
         "state", {"s": "S", "v": "v" * 43, "p": "workos", "u": APP_URL}, secret=OTHER_SECRET
     ),
-    "expired": lambda real: forge(
+    "expired": lambda real: seal(
         "state", {"s": "S", "v": "v" * 43, "p": "workos", "u": APP_URL}, age=16 * 60
     ),
-    "from the future": lambda real: forge(
+    "from the future": lambda real: seal(
         "state", {"s": "S", "v": "v" * 43, "p": "workos", "u": APP_URL}, age=-600
     ),
-    "for another provider": lambda real: forge(
+    "for another provider": lambda real: seal(
         "state", {"s": "S", "v": "v" * 43, "p": "github", "u": APP_URL}
     ),
-    "signed as a session": lambda real: forge(
+    "signed as a session": lambda real: sign(
         "session", {"s": "S", "v": "v" * 43, "p": "workos", "u": APP_URL}
     ),
-    "signed as a callback url": lambda real: forge(
+    "signed as a callback url": lambda real: sign(
         "callback_url", {"s": "S", "v": "v" * 43, "p": "workos", "u": APP_URL}
     ),
-    "wrong shape (list)": lambda real: forge("state", ["S", "v", "workos", APP_URL]),
-    "wrong shape (numbers)": lambda real: forge("state", {"s": 1, "v": 2, "p": 3, "u": 4}),
+    "wrong shape (list)": lambda real: sign("state", ["S", "v", "workos", APP_URL]),
+    "wrong shape (numbers)": lambda real: sign("state", {"s": 1, "v": 2, "p": 3, "u": 4}),
     "9 KB of garbage": lambda real: "g" * 9000,
 }
 
@@ -472,7 +473,9 @@ CSRF_CASES: dict[str, Callable[[Browser, str], dict[str, Any]]] = {
     "no token, no cookie": lambda b, t: {"cookies": False, "data": {}},
     "no token": lambda b, t: {"data": {}},
     "empty token": lambda b, t: {"data": {"csrfToken": ""}},
-    "mismatched token": lambda b, t: {"data": {"csrfToken": t[:-1] + "0"}},
+    "mismatched token": lambda b, t: {
+        "data": {"csrfToken": t[:-1] + ("1" if t.endswith("0") else "0")}
+    },
     "cookie only (token from elsewhere)": lambda b, t: {"data": {"csrfToken": "0" * 64}},
     "body only (no cookie)": lambda b, t: {"cookies": False, "data": {"csrfToken": t}},
     "cookie of another secret": lambda b, t: {"cookie": "other-secret", "data": {"csrfToken": t}},
@@ -1117,5 +1120,6 @@ def test_organization_lookup_faults_never_send_the_browser_to_workos(
         data={"csrfToken": browser.csrf(), "email": "dave@unmapped.example"},
     )
     safe(response)
-    assert response.headers["location"] == ERROR_PAGE + code
+    # The error, and the email typed so the sign-in form keeps it.
+    assert response.headers["location"] == f"{ERROR_PAGE}{code}&email=dave%40unmapped.example"
     assert workos["organizations"].call_count == 1

@@ -18,6 +18,7 @@ from support import (
     TOKEN_RESPONSE,
     Client,
     cookie_cleared,
+    seal,
     sign,
 )
 
@@ -189,7 +190,7 @@ def test_fresh_forged_shape_is_still_accepted_only_when_signed(
 ) -> None:
     """Control for the test above: the same cookie, fresh, passes the check."""
     value = {"s": "st", "v": "v" * 64, "p": "workos", "u": APP_URL + "/dashboard"}
-    client.set_cookie("next-auth.state", sign("state", value, age=60))
+    client.set_cookie("next-auth.state", seal("state", value, age=60))
     response = client.callback({"code": "c", "state": "st"})
     assert response.headers["location"] == f"{APP_URL}/dashboard"
     assert token_route.call_count == 1
@@ -285,11 +286,12 @@ def test_access_denied_from_the_idp(
     response = client.callback(
         {"error": "access_denied", "error_description": "<b>no</b>", "state": state},
     )
-    assert_refused(client, response, workos, "OAuthCallback")
+    assert_refused(client, response, workos, "Cancelled" if good_state else "OAuthCallback")
     assert token_route.call_count == 0
     page = client.get(response.headers["location"], follow_redirects=True)
     assert "<b>no</b>" not in page.text
-    assert "Try signing in with a different account." in page.text
+    expected = "The sign-in was cancelled." if good_state else "could not be completed"
+    assert expected in page.text
 
 
 # -- provider faults at the token exchange ---------------------------------------------
@@ -321,6 +323,17 @@ FAULTS: dict[str, Any] = {
 }
 
 
+# Each cause its own code: the app's configuration, WorkOS unreachable, or this sign-in.
+FAULT_CODES = {
+    "invalid_client": "Configuration",
+    "server_error": "ProviderUnavailable",
+    "unavailable": "ProviderUnavailable",
+    "rate_limited": "ProviderUnavailable",
+    "timeout": "ProviderUnavailable",
+    "connect_error": "ProviderUnavailable",
+}
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_token_fault_ends_in_the_error_flow(
     client: Client, workos: respx.MockRouter, fault: str
@@ -333,7 +346,7 @@ def test_token_fault_ends_in_the_error_flow(
         route.mock(return_value=outcome)
     params = client.start_sign_in()
     response = client.callback({"code": "c", "state": params["state"]})
-    assert_refused(client, response, workos, "Callback")
+    assert_refused(client, response, workos, FAULT_CODES.get(fault, "Callback"))
     assert route.call_count == 1  # never retried
 
 
@@ -352,7 +365,7 @@ def test_profile_fetch_failure_is_callback_error(client: Client, workos: respx.M
     workos.get("/sso/profile").respond(401, json={"error": "Unauthorized"})
     params = client.start_sign_in()
     response = client.callback({"code": "c", "state": params["state"]})
-    assert_refused(client, response, workos, "Callback")
+    assert_refused(client, response, workos, "Configuration")  # our API key was refused
 
 
 def test_any_2xx_is_success(client: Client, workos: respx.MockRouter) -> None:

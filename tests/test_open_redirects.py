@@ -25,8 +25,8 @@ import pytest
 import respx
 from anyio.from_thread import BlockingPortal
 
-from adversary import Browser, on_origin
-from authtest import NO_ORGANIZATIONS, TOKEN_RESPONSE, WORKOS_URL, forge, make_config
+from support import NO_ORGANIZATIONS, TOKEN_RESPONSE, WORKOS_URL, make_config, sign
+from support.adversary import Browser, on_origin
 
 DATA = Path(__file__).parent / "data"
 APP_HOST = "www.whitelisteddomain.tld"
@@ -165,7 +165,7 @@ def test_callback_url_cookie_is_revalidated_when_read(
 
     def outcome(payload: str) -> list[str]:
         csrf = fresh()
-        browser.set_cookie(name, forge("callback_url", payload))
+        browser.set_cookie(name, sign("callback_url", payload))
         signout = browser.post("/api/auth/signout", data={"csrfToken": csrf})
         return [signout.headers["location"], *full_flow(browser, csrf, None)]
 

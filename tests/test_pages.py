@@ -59,9 +59,11 @@ def test_pages_are_self_contained_and_safe(client: Client) -> None:
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ("OAuthSignin", "Try signing in with a different account."),
-        ("OAuthCallback", "Try signing in with a different account."),
-        ("Callback", "Try signing in with a different account."),
+        ("OAuthSignin", "The sign-in could not be started. Please try again."),
+        ("OAuthCallback", "started in another browser or tab. Please sign in again."),
+        ("Callback", "The sign-in could not be completed. Please try again"),
+        ("Cancelled", "The sign-in was cancelled."),
+        ("ProviderUnavailable", "WorkOS could not be reached to sign you in."),
         ("AccessDenied", "You do not have permission to sign in."),
         ("SessionRequired", "Please sign in to access this page."),
         ("Whatever", "Unable to sign in."),

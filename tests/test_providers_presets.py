@@ -128,7 +128,6 @@ def test_github_without_any_verified_email_signs_in_without_one(
     "answer",
     [
         {"status_code": 200, "json": {"error": "bad_verification_code"}},
-        {"status_code": 500, "text": "oops"},
         {"status_code": 200, "text": "<html>"},
     ],
 )
@@ -139,6 +138,18 @@ def test_github_token_errors_end_in_callback_error(
     client = make_client(providers=[github()])
     response = finish(client, "github", begin(client, "github")["state"])
     assert response.headers["location"] == ERROR_CALLBACK
+    assert session_user(client) is None
+
+
+def test_github_outage_says_github_could_not_be_reached(
+    make_client: Callable[..., Client], remote: respx.MockRouter
+) -> None:
+    remote["gh_token"].respond(500, text="oops")
+    client = make_client(providers=[github()])
+    response = finish(client, "github", begin(client, "github")["state"])
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=ProviderUnavailable"
+    page = client.get(response.headers["location"], follow_redirects=True)
+    assert "GitHub could not be reached to sign you in. Please try again" in page.text
     assert session_user(client) is None
 
 
@@ -155,7 +166,7 @@ def test_github_form_encoded_token_answer_is_understood(
     assert session_user(client) is not None
 
 
-def test_github_access_denied_maps_to_access_denied(
+def test_github_access_denied_means_cancelled(
     make_client: Callable[..., Client], remote: respx.MockRouter
 ) -> None:
     client = make_client(providers=[github()])
@@ -163,7 +174,8 @@ def test_github_access_denied_maps_to_access_denied(
     response = client.get(
         "/api/auth/callback/github", params={"error": "access_denied", "state": state}
     )
-    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=AccessDenied"
+    # The user clicked Cancel on GitHub's screen: "the sign-in was cancelled".
+    assert response.headers["location"] == f"{APP_URL}/api/auth/error?error=Cancelled"
 
 
 # -- Google -------------------------------------------------------------------------

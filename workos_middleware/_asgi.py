@@ -22,6 +22,7 @@ from ._forward import identity_headers
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, RequestAuth
+from ._responses import with_cookies
 from ._routes import handle, identify_passthrough
 from ._rules import BAD_PATH, Guard
 from ._session import Identity
@@ -79,9 +80,13 @@ def _with_cookies(send: Send, state: RequestAuth) -> Send:
 
     def send_with_cookies(message: Message) -> Awaitable[None]:
         if state.set_cookies and message["type"] == "http.response.start":
-            headers = list(message.get("headers", ()))
-            headers.extend((b"set-cookie", c.encode("latin-1")) for c in state.set_cookies)
-            message = {**message, "headers": headers}
+            # Our Set-Cookie makes the response private: see _responses.with_cookies.
+            headers = with_cookies(
+                [(n.decode("latin-1"), v.decode("latin-1")) for n, v in message.get("headers", ())],
+                state.set_cookies,
+            )
+            encoded = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+            message = {**message, "headers": encoded}
         return send(message)
 
     return send_with_cookies

@@ -23,6 +23,7 @@ from ._responses import Responses
 from ._session import SessionCodec
 from ._session_store import ServerSessionStore
 from ._signing import Clock, KeyRing
+from ._state import UsedStates
 from ._stored_sessions import StoredSessions
 
 __all__ = ["AuthCore"]
@@ -52,6 +53,10 @@ class AuthCore:
     base_path: str  # like /api/auth, relative to the app
     mount: str = ""  # the prefix the URLs above carry, like /keep
     _mounted: dict[str, AuthCore] = field(default_factory=dict, compare=False, repr=False)
+    # States this process redeemed (one-time state), shared by the mounted cores.
+    used_states: UsedStates = field(default_factory=UsedStates, compare=False, repr=False)
+    # Hosts already warned about (to_auth_url_host), once each.
+    warned_hosts: set[tuple[str, str]] = field(default_factory=set, compare=False, repr=False)
 
     @classmethod
     def build(cls, config: AuthConfig, mount: str | None = None) -> AuthCore:

@@ -3,7 +3,8 @@
 The cookie holds ``token|HMAC(key, token)`` (the key is the CSRF purpose's, derived
 once in :class:`~._signing.KeyRing`); the page or client gets ``token`` and posts it
 back as ``csrfToken``. A POST passes only if the posted token equals the cookie's, the
-cookie's HMAC verifies, and its ``Origin`` (when sent) is the app's.
+cookie's HMAC verifies, its ``Origin`` (when sent) is the app's, and its
+``Sec-Fetch-Site`` (when sent) says ``same-origin`` (or ``none``: typed by the user).
 """
 
 from __future__ import annotations
@@ -47,13 +48,30 @@ class CsrfGuard:
 
     def check(self, request: AuthRequest) -> bool:
         """Whether a POST carries the cookie's token and comes from the app's origin."""
+        return self.refusal(request) is None
+
+    def refusal(self, request: AuthRequest) -> str | None:
+        """Why a POST fails the checks (an audit reason), or ``None`` if it passes.
+
+        In order: ``cross_origin`` (an ``Origin`` other than the app's),
+        ``cross_site`` (``Sec-Fetch-Site`` other than ``same-origin`` or ``none``),
+        ``csrf_cookie_missing`` (no cookie, or one whose HMAC fails),
+        ``csrf_token_missing`` and ``csrf_token_mismatch``.
+        """
         if not origin_allowed(request.headers.get("origin"), self.origin):
-            return False
+            return "cross_origin"
+        fetch_site = request.headers.get("sec-fetch-site")
+        if fetch_site is not None and fetch_site.strip().lower() not in ("same-origin", "none"):
+            return "cross_site"
         token = self._cookie_token(self.jar.read("csrf_token", request.cookies))
+        if token is None:
+            return "csrf_cookie_missing"
         posted = request.form.get("csrfToken")
-        if token is None or not posted:
-            return False
-        return hmac.compare_digest(token.encode(), posted.encode("utf-8", "replace"))
+        if not posted:
+            return "csrf_token_missing"
+        if not hmac.compare_digest(token.encode(), posted.encode("utf-8", "replace")):
+            return "csrf_token_mismatch"
+        return None
 
     def _cookie_token(self, cookie_value: str | None) -> str | None:
         """The token in a CSRF cookie whose HMAC verifies, else ``None``."""

@@ -12,13 +12,16 @@ adapters. Providers use these effects too: they are public in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import httpx
 
-__all__ = ["Call", "Fetch", "Flow", "OpStore", "StoreOp", "call", "fetch"]
+from ._errors import ProviderUnavailable
+
+__all__ = ["Call", "Fetch", "Flow", "OpStore", "StoreOp", "call", "elapsed", "fetch"]
 
 T = TypeVar("T")
 
@@ -74,7 +77,31 @@ def call(function: Callable[..., Any], *args: Any) -> Flow[Any]:
     return (yield Call(function, args))
 
 
+ELAPSED: Final = "workos_middleware.elapsed"
+
+
 def fetch(request: httpx.Request, *, shared: str | None = None) -> Flow[httpx.Response]:
-    """Yield-from helper: ``response = yield from fetch(request)``."""
-    response: httpx.Response = yield Fetch(request, shared)
+    """Yield-from helper: ``response = yield from fetch(request)``.
+
+    A request that never got an answer (connection refused, DNS failure, timeout, a
+    broken connection) raises :class:`~._errors.ProviderUnavailable` naming the URL, the
+    exception and the time taken; the seconds an answer took are in
+    ``response.extensions["workos_middleware.elapsed"]`` (see :func:`elapsed`).
+    """
+    started = time.monotonic()
+    try:
+        response: httpx.Response = yield Fetch(request, shared)
+    except httpx.TransportError as exc:
+        took = time.monotonic() - started
+        raise ProviderUnavailable(
+            f"{request.method} {request.url.copy_with(query=None)} failed after {took:.2f} s: "
+            f"{type(exc).__name__}: {exc or 'no detail'}"
+        ) from exc
+    response.extensions[ELAPSED] = time.monotonic() - started
     return response
+
+
+def elapsed(response: httpx.Response) -> float:
+    """The seconds ``response`` took, as :func:`fetch` measured them (0 if unknown)."""
+    value = response.extensions.get(ELAPSED, 0.0)
+    return float(value) if isinstance(value, (int, float)) else 0.0

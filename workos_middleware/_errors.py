@@ -11,6 +11,8 @@ __all__ = [
     "ConfigurationError",
     "MiddlewareNotInstalled",
     "ProviderError",
+    "ProviderMisconfigured",
+    "ProviderUnavailable",
     "SessionTooLarge",
     "WorkOSMiddlewareError",
     "error_page_text",
@@ -37,6 +39,47 @@ class ProviderError(WorkOSMiddlewareError):
         self.code = code
 
 
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached, timed out or answered 429/5xx: try again later.
+
+    The message names the URL, the status or exception and the time taken.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "ProviderUnavailable")
+
+
+class ProviderMisconfigured(ProviderError):
+    """The provider refused our credentials or does not know the URL: a configuration
+    error of this app. ``settings`` names what the operator should check."""
+
+    def __init__(self, message: str, settings: str) -> None:
+        super().__init__(f"{message}: check {settings}", "Configuration")
+        self.settings = settings
+
+
+def provider_status_error(
+    what: str, url: str, status: int, body: str, elapsed: float, *, credentials: str, base_url: str
+) -> ProviderError:
+    """The error for a provider's non-2xx answer, by cause: our credentials
+    (``credentials`` names the settings), a wrong base URL (``base_url`` names it), the
+    provider's outage (429, 5xx), or a refusal of this sign-in (other 4xx)."""
+    detail = body[:200].replace("\r", " ").replace("\n", " ")
+    where = f"{what} at {url} answered HTTP {status} after {elapsed:.2f} s"
+    lowered = body.lower()
+    if status in (401, 403) or (
+        status == 400 and ("invalid_client" in lowered or "unauthorized_client" in lowered)
+    ):
+        return ProviderMisconfigured(
+            f"{where}, refusing this app's credentials ({detail})", credentials
+        )
+    if status in (404, 405):
+        return ProviderMisconfigured(f"{where}: no such endpoint", base_url)
+    if status == 429 or status >= 500:
+        return ProviderUnavailable(f"{where} ({detail})")
+    return ProviderError(f"{where} ({detail})")
+
+
 class MiddlewareNotInstalled(WorkOSMiddlewareError, LookupError):
     """The user or session of a request was read before the middleware ran for it
     (the middleware is missing, or sits inside the code that reads the user)."""
@@ -61,17 +104,29 @@ SIGNIN_ERROR_CODES: Final[frozenset[ErrorCode]] = frozenset(
         "SessionRequired",
         "NoConnection",
         "IdPInitiated",
+        "Cancelled",
+        "ProviderUnavailable",
     }
 )
 
 _DIFFERENT_ACCOUNT = "Try signing in with a different account."
 _SIGNIN_MESSAGES: Final[dict[str, str]] = {
     "Signin": _DIFFERENT_ACCOUNT,
-    "OAuthSignin": _DIFFERENT_ACCOUNT,
-    "OAuthCallback": _DIFFERENT_ACCOUNT,
+    "OAuthSignin": "The sign-in could not be started. Please try again.",
+    "OAuthCallback": (
+        "This sign-in could not be completed: it expired, was already used, or was "
+        "started in another browser or tab. Please sign in again."
+    ),
+    "Cancelled": "The sign-in was cancelled. Sign in again when you are ready.",
+    "ProviderUnavailable": (
+        "{provider} could not be reached to sign you in. Please try again in a moment."
+    ),
     "OAuthCreateAccount": _DIFFERENT_ACCOUNT,
     "EmailCreateAccount": _DIFFERENT_ACCOUNT,
-    "Callback": _DIFFERENT_ACCOUNT,
+    "Callback": (
+        "The sign-in could not be completed. Please try again; if it keeps failing, "
+        "ask your administrator."
+    ),
     "OAuthAccountNotLinked": (
         "To confirm your identity, sign in with the same account you used originally."
     ),
@@ -91,9 +146,11 @@ _SIGNIN_MESSAGES: Final[dict[str, str]] = {
 }
 
 
-def signin_error_message(code: str) -> str:
-    """The sign-in page's text for an error code (NextAuth's wording)."""
-    return _SIGNIN_MESSAGES.get(code, _SIGNIN_MESSAGES["Default"])
+def signin_error_message(code: str, provider: str = "The sign-in service") -> str:
+    """The sign-in page's text for an error code (``provider`` names who could not be
+    reached, for ``ProviderUnavailable``)."""
+    message = _SIGNIN_MESSAGES.get(code, _SIGNIN_MESSAGES["Default"])
+    return message.replace("{provider}", provider)
 
 
 def error_page_text(code: str) -> tuple[int, str, str]:

@@ -13,11 +13,12 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
-__all__ = ["AuthRequest", "AuthResponse", "cookie_value", "parse_cookie_header"]
+__all__ = ["AuthRequest", "AuthResponse", "MalformedBody", "cookie_value", "parse_cookie_header"]
 
 MAX_QUERY_BYTES = 8 * 1024
 MAX_BODY_BYTES = 64 * 1024
 MAX_COOKIE_HEADER_BYTES = 64 * 1024
+MAX_FORM_FIELDS = 64
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -78,14 +79,26 @@ def cookie_value(header: str, name: str) -> str | None:
     return None
 
 
+class MalformedBody(ValueError):
+    """A POST body the core refuses to parse: too many fields, or nested too deeply.
+
+    The routes answer it with a 400 and a one-line log record, never a traceback.
+    """
+
+
 def _parse_form(body: bytes, content_type: str) -> dict[str, str]:
     media_type = content_type.partition(";")[0].strip().lower()
     if media_type == "application/x-www-form-urlencoded":
         text = body.decode("utf-8", "replace")
-        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=64))
+        try:
+            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        except ValueError as exc:
+            raise MalformedBody(f"more than {MAX_FORM_FIELDS} form fields") from exc
     if media_type == "application/json":
         try:
             data: Any = json.loads(body)
+        except RecursionError as exc:
+            raise MalformedBody("JSON nested too deeply") from exc
         except ValueError:
             return {}
         if isinstance(data, dict):

@@ -3,7 +3,7 @@ the error page, and links to the app's own pages."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,7 +12,39 @@ from ._messages import AuthRequest, AuthResponse
 from ._pages import PAGE_HEADERS, PageRenderer
 from ._types import ErrorCode
 
-__all__ = ["Responses"]
+__all__ = ["Responses", "with_cookies"]
+
+# Headers that let a CDN or shared cache keep a response despite Cache-Control.
+_SHARED_CACHE_HEADERS = frozenset({"cache-control", "cdn-cache-control", "surrogate-control"})
+
+
+def with_cookies(
+    headers: Sequence[tuple[str, str]], set_cookies: Sequence[str]
+) -> list[tuple[str, str]]:
+    """An app response's headers plus the middleware's Set-Cookie values, made
+    uncacheable by shared caches: a response carrying a session cookie must never be
+    stored by a CDN and handed to someone else. The app's ``Cache-Control`` (and
+    ``CDN-Cache-Control``, ``Surrogate-Control``) give way to ``private, no-store``,
+    and ``Vary`` gains ``Cookie``. Without Set-Cookie values the headers are unchanged.
+    """
+    if not set_cookies:
+        return list(headers)
+    result: list[tuple[str, str]] = []
+    vary: list[str] = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in _SHARED_CACHE_HEADERS:
+            continue
+        if lowered == "vary":
+            vary.extend(part.strip() for part in value.split(",") if part.strip())
+            continue
+        result.append((name, value))
+    if not any(part == "*" or part.lower() == "cookie" for part in vary):
+        vary.append("Cookie")
+    result.append(("cache-control", "private, no-store"))
+    result.append(("vary", ", ".join(vary)))
+    result.extend(("set-cookie", value) for value in set_cookies)
+    return result
 
 
 class Responses:
@@ -41,8 +73,11 @@ class Responses:
             return AuthResponse.json({"url": location})
         return AuthResponse.redirect(location)
 
-    def error_redirect(self, request: AuthRequest, code: ErrorCode) -> AuthResponse:
-        return self.redirect(request, f"{self.auth_url}/error?{urlencode({'error': code})}")
+    def error_redirect(self, request: AuthRequest, code: ErrorCode, **extra: str) -> AuthResponse:
+        """To the error route with ``code`` (and ``extra`` for the sign-in page: the
+        ``email`` typed, so the form keeps it)."""
+        query = urlencode({"error": code, **{k: v for k, v in extra.items() if v}})
+        return self.redirect(request, f"{self.auth_url}/error?{query}")
 
     def page(self, template: str, status: int = 200, **context: Any) -> AuthResponse:
         response = AuthResponse.html(self.renderer.render(template, **context), status)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from ._audit import record
 from ._core import AuthCore
 from ._effects import Flow
 from ._errors import SIGNIN_ERROR_CODES, error_page_text
@@ -22,6 +23,7 @@ from ._messages import (
     MAX_QUERY_BYTES,
     AuthRequest,
     AuthResponse,
+    MalformedBody,
 )
 from ._session import Identity
 from ._session_store import StoreUnavailable
@@ -35,14 +37,31 @@ logger = logging.getLogger("workos_middleware")
 Handler = Callable[[AuthCore, AuthRequest, str], "AuthResponse | Flow[AuthResponse]"]
 
 
+def _refused_early(core: AuthCore, request: AuthRequest) -> AuthResponse | None:
+    """A 4xx for a request too large or malformed to look at (no traceback, one audit
+    record), else ``None``."""
+    if request.body_too_large or len(request.body) > MAX_BODY_BYTES:
+        response, reason = AuthResponse.json({"error": "Request body too large"}, 413), "body"
+    elif len(request.query_string) > MAX_QUERY_BYTES:
+        response, reason = AuthResponse.json({"error": "Query string too long"}, 414), "query"
+    elif len(request.headers.get("cookie", "")) > MAX_COOKIE_HEADER_BYTES:
+        response, reason = AuthResponse.json({"error": "Cookies too large"}, 431), "cookies"
+    else:
+        try:
+            request.form  # noqa: B018  (parsed here, once: refused if hostile)
+        except MalformedBody as exc:
+            record(core, request, "request", "malformed_body", "refused", detail=str(exc))
+            return AuthResponse.json({"error": f"Malformed request body: {exc}"}, 400)
+        return None
+    record(core, request, "request", f"{reason}_too_large", "refused")
+    return response
+
+
 def handle(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
     """The response to a request under the base path."""
-    if request.body_too_large or len(request.body) > MAX_BODY_BYTES:
-        response = AuthResponse.json({"error": "Request body too large"}, 413)
-    elif len(request.query_string) > MAX_QUERY_BYTES:
-        response = AuthResponse.json({"error": "Query string too long"}, 414)
-    elif len(request.headers.get("cookie", "")) > MAX_COOKIE_HEADER_BYTES:
-        response = AuthResponse.json({"error": "Cookies too large"}, 431)
+    refused = _refused_early(core, request)
+    if refused is not None:
+        response = refused
     else:
         try:
             response = yield from dispatch(core, request)
@@ -170,10 +189,13 @@ def signout_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
 
 
 def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    if not core.csrf.check(request):
+    refusal = core.csrf.refusal(request)
+    if refusal is not None:
+        record(core, request, "signout", refusal, "refused")
         return core.responses.redirect(request, f"{core.auth_url}/signout?csrf=true")
     ended = yield from core.sessions.end(request.cookies)
     target = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
+    record(core, request, "signout", "ok" if ended else "no_session", "success", user=ended)
     if ended is not None:
         yield from fire_event(core, "sign_out", {"token": ended})
         # A provider with a session of its own (AuthKit) ends it too, then comes back.
@@ -214,8 +236,11 @@ def error(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     if custom is not None:
         return AuthResponse.redirect(custom)
     if code in SIGNIN_ERROR_CODES:
-        target = core.responses.app_page_url("signIn", error=code) or (
-            f"{core.auth_url}/signin?{urlencode({'error': code})}"
+        # The email typed before the error goes back into the form.
+        email = request.query.get("email", "")[:254]
+        query = urlencode({"error": code, **({"email": email} if email else {})})
+        target = core.responses.app_page_url("signIn", error=code, email=email) or (
+            f"{core.auth_url}/signin?{query}"
         )
         return AuthResponse.redirect(target)
     status, _heading, _message = error_page_text(code)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _state as state
+from ._audit import is_failure, provider_reason, record
 from ._core import AuthCore
 from ._effects import Flow, call
 from ._errors import ProviderError, SessionTooLarge
@@ -25,17 +26,34 @@ MAX_CODE_LENGTH = 2048
 
 def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthResponse]:
     """POST signin/:provider: CSRF, then the state + PKCE cookie and the IdP redirect."""
-    if not core.csrf.check(request):
+    refusal = core.csrf.refusal(request)
+    if refusal is not None:
+        record(core, request, "signin", refusal, "refused", provider=provider_id[:64])
         return core.responses.redirect(request, f"{core.auth_url}/signin?csrf=true")
     provider = core.config.providers.get(provider_id)
     if provider is None:
+        record(core, request, "signin", "unknown_provider", "refused", provider=provider_id[:64])
         return core.responses.redirect(request, f"{core.auth_url}/signin")
     callback_url = yield from core.callback_urls.resolve(core.callback_urls.requested(request))
+    email = request.form.get("email")
     try:
-        params = yield from provider.authorization_params(request.query, request.form.get("email"))
+        params = yield from provider.authorization_params(request.query, email)
     except ProviderError as exc:
-        logger.info("sign-in refused: %s", exc)
-        return core.responses.error_redirect(request, exc.code).set_cookies(
+        outcome = "failed" if is_failure(exc) else "refused"
+        user = {"email": email} if email else None
+        record(
+            core,
+            request,
+            "signin",
+            provider_reason(exc),
+            outcome,
+            provider=provider.id,
+            user=user,
+            detail=str(exc),
+        )
+        # Back to the form with the email typed, so the user need not type it again.
+        extra = {"email": email[:254]} if email else {}
+        return core.responses.error_redirect(request, exc.code, **extra).set_cookies(
             [core.callback_urls.cookie(callback_url)]
         )
     except Exception:
@@ -66,8 +84,8 @@ def _redirect_to_provider(
         return core.responses.error_redirect(request, "OAuthSignin")
     if core.stored is not None:
         # A one-time record as well: the callback redeems it once, on any worker or host.
-        record = {"v": pending.code_verifier, "p": provider.id}
-        yield from core.stored.put_once(pending.state, record, state.STATE_MAX_AGE)
+        once = {"v": pending.code_verifier, "p": provider.id}
+        yield from core.stored.put_once(pending.state, once, state.STATE_MAX_AGE)
     return core.responses.redirect(request, url).set_cookies(
         [
             core.jar.header("state", state_cookie, state.STATE_MAX_AGE),
@@ -104,23 +122,61 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         core.keys, core.jar.read("state", request.cookies), provider_id, params.get("state")
     )
     if provider is None or pending is None:
-        logger.warning("callback refused: state cookie missing, invalid, expired or mismatched")
+        reason = "unknown_provider" if provider is None else _state_refusal(core, request, params)
+        record(
+            core,
+            request,
+            "signin",
+            reason,
+            "refused",
+            provider=provider_id[:64],
+            detail="the state cookie is missing, invalid, expired, for another provider "
+            "or does not match the state parameter; no code was exchanged",
+        )
+        return core.responses.error_redirect(request, "OAuthCallback")
+    now = core.clock()
+    if not core.used_states.consume(pending.state, now + state.STATE_MAX_AGE, now):
+        record(
+            core,
+            request,
+            "signin",
+            "state_reused",
+            "refused",
+            provider=provider.id,
+            detail="this sign-in's state was already redeemed (a replayed or parallel "
+            "callback); no code was exchanged",
+        )
         return core.responses.error_redirect(request, "OAuthCallback")
     if core.stored is not None:
-        record = yield from core.stored.take_once(pending.state)
-        if record is None or record.get("v") != pending.code_verifier:
-            logger.warning("callback refused: this sign-in was already completed, or expired")
+        redeemed = yield from core.stored.take_once(pending.state)
+        if redeemed is None or redeemed.get("v") != pending.code_verifier:
+            record(
+                core,
+                request,
+                "signin",
+                "state_reused",
+                "refused",
+                provider=provider.id,
+                detail="this sign-in was already completed, or expired (one-time record)",
+            )
             return core.responses.error_redirect(request, "OAuthCallback")
     if "error" in params:
-        logger.warning(
-            "provider returned error=%r error_description=%r",
-            params["error"][:200],
-            params.get("error_description", "")[:500],
+        cancelled = params["error"] == "access_denied"
+        record(
+            core,
+            request,
+            "signin",
+            "cancelled" if cancelled else "provider_error",
+            "refused",
+            provider=provider.id,
+            detail=f"the provider sent error={params['error'][:100]!r} "
+            f"error_description={params.get('error_description', '')[:300]!r}",
         )
-        return core.responses.error_redirect(request, provider.error_code(params["error"]))
+        error_code = "Cancelled" if cancelled else provider.error_code(params["error"])
+        return core.responses.error_redirect(request, error_code)
     code = params.get("code", "")
     if not code or len(code) > MAX_CODE_LENGTH:
-        logger.warning("callback without a usable code")
+        record(core, request, "signin", "no_code", "refused", provider=provider.id)
         return core.responses.error_redirect(request, "OAuthCallback")
 
     try:
@@ -131,8 +187,18 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             nonce=pending.nonce,
         )
     except Exception as exc:
-        logger.error("token exchange with %s failed: %r", provider.id, exc)
-        return core.responses.error_redirect(request, "Callback")
+        code_name = exc.code if isinstance(exc, ProviderError) else "Callback"
+        reason = provider_reason(exc) if isinstance(exc, ProviderError) else "provider_error"
+        record(
+            core,
+            request,
+            "signin",
+            reason,
+            "failed",
+            provider=provider.id,
+            detail=f"completing the sign-in with {provider.name} failed: {exc}",
+        )
+        return core.responses.error_redirect(request, code_name)
 
     allow = core.config.allow
     if allow is not None:
@@ -152,11 +218,38 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             allowed = yield from call(sign_in, result.user, result.account, result.profile)
         except Exception:
             logger.exception("sign_in callback raised; access denied")
+            record(
+                core,
+                request,
+                "signin",
+                "sign_in_callback_raised",
+                "failed",
+                provider=provider.id,
+                user=result.user,
+            )
             return core.responses.error_redirect(request, "AccessDenied")
         if isinstance(allowed, str) and allowed:
             target = yield from core.callback_urls.resolve(allowed)
+            record(
+                core,
+                request,
+                "signin",
+                "sign_in_callback_redirected",
+                "refused",
+                provider=provider.id,
+                user=result.user,
+            )
             return core.responses.redirect(request, target)
         if allowed is not True:
+            record(
+                core,
+                request,
+                "signin",
+                "sign_in_callback_denied",
+                "refused",
+                provider=provider.id,
+                user=result.user,
+            )
             return core.responses.error_redirect(request, "AccessDenied")
 
     token: Any = core.sessions.token_for(result.user)
@@ -165,6 +258,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         token = yield from call(jwt, token, result.user, result.account, result.profile, False)
         if not isinstance(token, dict) or not isinstance(token.get("sub"), str):
             logger.error("jwt callback must return a dict keeping 'sub'; got %r", type(token))
+            record(core, request, "signin", "jwt_callback_invalid", "failed", provider=provider.id)
             return core.responses.error_redirect(request, "Configuration")
     if result.provider_state is not None:
         core.provider_sessions.attach(token, provider.id, result.provider_state)
@@ -172,8 +266,10 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         session_cookies = yield from core.sessions.start(token, request.cookies)
     except (SessionTooLarge, TypeError, ValueError) as exc:
         logger.error("cannot store the session: %s", exc)
+        record(core, request, "signin", "session_not_stored", "failed", provider=provider.id)
         return core.responses.error_redirect(request, "Configuration")
 
+    record(core, request, "signin", "ok", "success", provider=provider.id, user=result.user)
     yield from fire_event(core, "sign_in", {"user": result.user, "account": result.account})
     target = yield from core.callback_urls.resolve(pending.callback_url)
     response = core.responses.redirect(request, target)
@@ -191,6 +287,7 @@ def _idp_initiated(
     with the same connection), so the user ends signed in with state and PKCE applied.
     """
     if getattr(provider, "idp_initiated", "refuse") != "restart":
+        record(core, request, "signin", "idp_initiated", "refused", provider=provider.id)
         logger.warning(
             "IdP-initiated sign-in to provider %r refused: the callback has a code but no "
             "state. To accept it by restarting the sign-in from this app, set the "
@@ -214,6 +311,15 @@ def _idp_initiated(
     logger.info("IdP-initiated sign-in to %r: restarting it from this app", provider.id)
     callback_url = yield from core.callback_urls.resolve(core.callback_urls.stored(request.cookies))
     return (yield from _redirect_to_provider(core, request, provider, authorization, callback_url))
+
+
+def _state_refusal(core: AuthCore, request: AuthRequest, params: Mapping[str, str]) -> str:
+    """Why the state check failed, as an audit reason."""
+    if not params.get("state"):
+        return "state_missing"
+    if core.jar.read("state", request.cookies) is None:
+        return "state_cookie_missing"
+    return "state_invalid"
 
 
 def fire_event(core: AuthCore, event: str, message: dict[str, Any]) -> Flow[None]:

@@ -30,7 +30,9 @@ def signin_context(
     """What a sign-in page needs and, when the CSRF token is new, its Set-Cookie."""
     token, set_cookie = core.csrf.token(cookies)
     error = query.get("error", "")
-    message = signin_error_message(error) if error else ""
+    names = [provider.name for provider in core.config.providers.values()]
+    who = names[0] if len(names) == 1 else "The sign-in service"
+    message = signin_error_message(error, who) if error else ""
     if query.get("csrf") == "true" and not message:
         message = "Your sign-in form expired. Please try again."
     context = {

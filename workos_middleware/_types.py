@@ -87,7 +87,11 @@ ErrorCode = Literal[
     "SessionRequired",
     "NoConnection",
     "IdPInitiated",
+    "Cancelled",
+    "ProviderUnavailable",
 ]
 """NextAuth's error codes (the ``error=`` of the error and sign-in pages), plus
-``NoConnection`` (no WorkOS connection for the sign-in) and ``IdPInitiated`` (an
-unsolicited callback from the identity provider, refused)."""
+``NoConnection`` (no WorkOS connection for the sign-in), ``IdPInitiated`` (an
+unsolicited callback from the identity provider, refused), ``Cancelled`` (the user
+denied at the identity provider) and ``ProviderUnavailable`` (the provider could not be
+reached, timed out or answered 429/5xx)."""

@@ -22,6 +22,7 @@ from ._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
+from ._responses import with_cookies
 from ._routes import handle, identify_passthrough
 from ._rules import BAD_PATH, Guard
 from ._session import Identity
@@ -167,7 +168,7 @@ class WSGIAuthMiddleware:
             status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
             if state.set_cookies:
-                headers = [*headers, *(("Set-Cookie", c) for c in state.set_cookies)]
+                headers = with_cookies(headers, state.set_cookies)
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start_response_with_cookies)

@@ -35,6 +35,11 @@ def sign(purpose: SigningPurpose, value: Any, *, secret: str = SECRET, age: floa
     return KeyRing([secret], clock=FakeClock(-age)).dumps(purpose, value)
 
 
+def seal(purpose: SigningPurpose, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
+    """``value`` encrypted for ``purpose`` (as the state cookie is), ``age`` seconds ago."""
+    return KeyRing([secret], clock=FakeClock(-age)).seal(purpose, value)
+
+
 def session_cookie(token: Any, *, secret: str = SECRET, age: float = 0.0) -> str:
     """A session cookie value for ``token``, issued ``age`` seconds ago (30-day expiry),
     in the middleware's own format."""

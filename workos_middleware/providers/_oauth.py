@@ -24,8 +24,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from .._effects import Flow, call, fetch
-from .._errors import ConfigurationError, ProviderError
+from .._effects import Flow, call, elapsed, fetch
+from .._errors import ConfigurationError, ProviderError, provider_status_error
 from .._types import ErrorCode, User
 from ._base import SignInResult
 
@@ -275,8 +275,15 @@ class OAuthProvider:
 def json_object(response: httpx.Response, what: str, *, form_ok: bool = False) -> dict[str, Any]:
     """The JSON object in a provider's answer; a :class:`ProviderError` otherwise."""
     if not response.is_success:
-        detail = response.text[:300]
-        raise ProviderError(f"{what} answered {response.status_code}: {detail}")
+        raise provider_status_error(
+            what,
+            str(response.request.url.copy_with(query=None)),
+            response.status_code,
+            response.text,
+            elapsed(response),
+            credentials="the provider's client_id and client_secret",
+            base_url="the provider's endpoint URLs (or its issuer)",
+        )
     content_type = response.headers.get("content-type", "")
     if form_ok and content_type.startswith("application/x-www-form-urlencoded"):
         from urllib.parse import parse_qsl
@@ -284,7 +291,7 @@ def json_object(response: httpx.Response, what: str, *, form_ok: bool = False) -
         return dict(parse_qsl(response.text))
     try:
         data = json.loads(response.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ProviderError(f"{what} answered invalid JSON") from exc
     if not isinstance(data, dict):
         raise ProviderError(f"{what} answered JSON that is not an object")

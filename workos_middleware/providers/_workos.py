@@ -18,7 +18,12 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from .._effects import Flow, fetch
-from .._errors import ConfigurationError, ProviderError
+from .._errors import (
+    ConfigurationError,
+    ProviderError,
+    ProviderMisconfigured,
+    ProviderUnavailable,
+)
 from .._types import ErrorCode
 from ._base import SignInResult
 from ._workos_profile import email_domain, profile_to_user, workos_json
@@ -161,6 +166,9 @@ class WorkOSProvider:
         try:
             response = yield from fetch(request)
             data = workos_json(response, "organizations").get("data")
+        except (ProviderUnavailable, ProviderMisconfigured):
+            # Never send the browser on to a WorkOS that cannot be reached or refuses us.
+            raise
         except Exception as exc:
             logger.warning("organization lookup for %s failed: %s", domain, exc)
             return None

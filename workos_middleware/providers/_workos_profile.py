@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from .._errors import ProviderError
+from .._effects import elapsed
+from .._errors import ProviderError, provider_status_error
 from .._types import User
 
 __all__ = ["email_domain", "profile_to_user", "workos_json"]
@@ -25,15 +26,31 @@ def email_domain(email: str) -> str | None:
 
 
 def workos_json(response: httpx.Response, what: str) -> dict[str, Any]:
+    """The JSON object of a WorkOS answer; else the error for its cause (our
+    credentials, the base URL, an outage, or this sign-in), naming URL, status and time."""
+    url = response.request.url.copy_with(query=None)
     if not response.is_success:
-        detail = response.text[:300]
-        raise ProviderError(f"WorkOS {what} endpoint answered {response.status_code}: {detail}")
+        raise provider_status_error(
+            f"the WorkOS {what} endpoint",
+            str(url),
+            response.status_code,
+            response.text,
+            elapsed(response),
+            credentials="WORKOS_API_KEY and WORKOS_CLIENT_ID",
+            base_url="WORKOS_BASE_URL",
+        )
     try:
         data = json.loads(response.content)
-    except ValueError as exc:
-        raise ProviderError(f"WorkOS {what} endpoint answered invalid JSON") from exc
+    except (ValueError, RecursionError) as exc:
+        kind = response.headers.get("content-type", "no content type")
+        hint = ": is WORKOS_BASE_URL the WorkOS API?" if "html" in kind else ""
+        raise ProviderError(
+            f"the WorkOS {what} endpoint at {url} answered {kind}, not JSON{hint}"
+        ) from exc
     if not isinstance(data, dict):
-        raise ProviderError(f"WorkOS {what} endpoint answered JSON that is not an object")
+        raise ProviderError(
+            f"the WorkOS {what} endpoint at {url} answered JSON that is not an object"
+        )
     return data
 
 

@@ -1,7 +1,7 @@
 """Helpers of the adversarial suite: a browser that can send anything, on both adapters.
 
 ``Browser`` plays a client through httpx's ``ASGITransport`` or ``WSGITransport`` like
-``authtest.Client``, but wraps an app that also has a custom sign-in page (``/login``,
+``support.Client``, but wraps an app that also has a custom sign-in page (``/login``,
 showing ``get_signin_context``) and lets a test send raw headers and bodies. The checks
 at the bottom state the safe outcomes every adversarial test asserts.
 """
@@ -31,7 +31,7 @@ from workos_middleware import (
     get_signin_context,
 )
 
-from authtest import WORKOS_URL
+from .constants import WORKOS_URL
 
 SECRET_CONTENT = "the protected content"
 
