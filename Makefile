@@ -7,7 +7,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
-.PHONY: demo test lint types unit browser nginx redis bench bench-quick wrk clean
+.PHONY: demo test lint types unit browser nginx redis bench bench-quick wrk clean fuzz
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ unit: $(STAMP) browser nginx redis
 	$(BIN)/pytest
 
 test: lint types unit
+
+# A larger fuzzing budget than the 60 examples per test in `make test`.
+fuzz: $(STAMP)
+	WORKOS_MIDDLEWARE_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} $(BIN)/pytest tests/test_fuzz.py
 
 $(BENCH_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

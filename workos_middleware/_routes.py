@@ -28,7 +28,7 @@ from ._messages import (
 from ._session import Identity
 from ._session_store import StoreUnavailable
 from ._sign_in import callback, fire_event, signin
-from ._signin_page import describe_provider, signin_context
+from ._signin_page import describe_provider, signin_context, to_auth_url_host
 
 __all__ = ["handle", "identify_passthrough"]
 
@@ -161,11 +161,15 @@ def _session_response(identity: Identity) -> AuthResponse:
 
 def signin_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     query = request.query
+    moved = to_auth_url_host(core, request)
+    if moved is not None:
+        return moved
     custom = core.responses.app_page_url(
         "signIn",
         callbackUrl=query.get("callbackUrl", ""),
         error=query.get("error", ""),
         csrf=query.get("csrf", ""),
+        email=query.get("email", "")[:254],
     )
     if custom is not None:
         return AuthResponse.redirect(custom)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _state as state
-from ._audit import is_failure, provider_reason, record
+from ._audit import Outcome, is_failure, provider_reason, record
 from ._core import AuthCore
 from ._effects import Flow, call
 from ._errors import ProviderError, SessionTooLarge
@@ -39,7 +39,7 @@ def signin(core: AuthCore, request: AuthRequest, provider_id: str) -> Flow[AuthR
     try:
         params = yield from provider.authorization_params(request.query, email)
     except ProviderError as exc:
-        outcome = "failed" if is_failure(exc) else "refused"
+        outcome: Outcome = "failed" if is_failure(exc) else "refused"
         user = {"email": email} if email else None
         record(
             core,

@@ -5,28 +5,23 @@ once per secret as SHA-256 of the purpose's label, a NUL and the secret. A value
 for one purpose (a state cookie, say) therefore never verifies as another (a session).
 Timestamps come from the injected clock, so tests can make aged cookies for real.
 
-:meth:`KeyRing.seal` encrypts as well as authenticates (AES-256-GCM from
-``cryptography``, a key per purpose derived with HKDF-SHA256 from each secret), for
-values the browser must carry but not read: the pending sign-in's PKCE verifier.
+:meth:`KeyRing.seal` encrypts as well as authenticates, with a timestamp (through
+:class:`~._sealing.Sealer`: AES-256-GCM, a key per purpose derived with HKDF-SHA256 from
+each secret), for values the browser must carry but not read: the pending sign-in's
+PKCE verifier.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+
+from ._sealing import Sealer
 
 __all__ = ["LABELS", "Clock", "KeyRing", "SigningPurpose"]
 
@@ -64,11 +59,9 @@ class KeyRing:
             purpose: [_derive(secret, purpose) for secret in reversed(self.secrets)]
             for purpose in LABELS
         }
-        # Encryption keys are separate from the signing keys: HKDF-SHA256 of the secret,
-        # per purpose (only the state cookie is encrypted today).
-        self._aead_keys: dict[SigningPurpose, list[bytes]] = {
-            purpose: [_derive_aead(secret, purpose) for secret in reversed(self.secrets)]
-            for purpose in LABELS
+        # Encryption keys are separate from the signing keys (HKDF per purpose).
+        self._sealers = {
+            purpose: Sealer(self.secrets, f"signing {LABELS[purpose]}") for purpose in LABELS
         }
         # key_derivation "none": the keys above are already per purpose, so verifying a
         # session is one HMAC. (No salt: with no derivation itsdangerous ignores it.)
@@ -104,44 +97,21 @@ class KeyRing:
         return value, signed_at.timestamp()
 
     def seal(self, purpose: SigningPurpose, value: Any) -> str:
-        """``value`` encrypted and authenticated (AES-256-GCM) under the newest secret's
-        key for ``purpose``, with the time: readable by no one without the secret."""
-        plaintext = json.dumps({"t": self.clock(), "d": value}, separators=(",", ":"))
-        nonce = os.urandom(12)
-        sealed = AESGCM(self._aead_keys[purpose][0]).encrypt(
-            nonce, plaintext.encode(), _AEAD_VERSION + LABELS[purpose].encode()
-        )
-        return _AEAD_PREFIX + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
+        """``value`` and the time, encrypted and authenticated (AES-256-GCM, see
+        :class:`~._sealing.Sealer`) under the newest secret: unreadable without it."""
+        return self._sealers[purpose].seal({"t": self.clock(), "d": value})
 
     def unseal(self, purpose: SigningPurpose, token: str, max_age: int) -> tuple[Any, float] | None:
         """The value and sealing time of :meth:`seal`'s output, under any secret; ``None``
         if it is not ours, was tampered with, is older than ``max_age`` or from the future."""
-        if not token.startswith(_AEAD_PREFIX) or len(token) > 16384:
+        opened = self._sealers[purpose].open(token)
+        if not isinstance(opened, dict) or not isinstance(opened.get("t"), (int, float)):
             return None
-        try:
-            raw = token[len(_AEAD_PREFIX) :]
-            blob = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
-        except (binascii.Error, ValueError):
+        sealed_at = float(opened["t"])
+        age = self.clock() - sealed_at
+        if age < 0 or age > max_age:
             return None
-        if len(blob) < 12 + 16:
-            return None
-        nonce, sealed = blob[:12], blob[12:]
-        aad = _AEAD_VERSION + LABELS[purpose].encode()
-        for key in self._aead_keys[purpose]:
-            try:
-                plaintext = AESGCM(key).decrypt(nonce, sealed, aad)
-            except InvalidTag:
-                continue
-            try:
-                data = json.loads(plaintext)
-                sealed_at = float(data["t"])
-            except (ValueError, TypeError, KeyError):
-                return None
-            age = self.clock() - sealed_at
-            if age < 0 or age > max_age:
-                return None
-            return data.get("d"), sealed_at
-        return None
+        return opened.get("d"), sealed_at
 
     def mac(self, purpose: SigningPurpose, message: str) -> str:
         """HMAC-SHA256 of ``message`` under the newest secret's key, hex."""
@@ -158,19 +128,6 @@ class KeyRing:
 
 def _derive(secret: str, purpose: SigningPurpose) -> bytes:
     return hashlib.sha256(f"{LABELS[purpose]}\0{secret}".encode()).digest()
-
-
-_AEAD_PREFIX: Final = "v1."
-_AEAD_VERSION: Final = b"workos-middleware aead v1\0"
-
-
-def _derive_aead(secret: str, purpose: SigningPurpose) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=b"workos-middleware aead",
-        info=LABELS[purpose].encode(),
-    ).derive(secret.encode())
 
 
 def _hex_mac(key: bytes, message: str) -> str:
