@@ -185,8 +185,7 @@ class AuthConfig:
         if self.templates_dir is not None and not os.path.isdir(self.templates_dir):
             raise ConfigurationError(f"templates_dir {self.templates_dir!r} is not a folder")
         self.http_timeout = http_timeout
-        # The audit trail masks emails (a***@example.com) unless this says otherwise.
-        self.audit_emails = bool(audit_emails)
+        self.audit_emails = bool(audit_emails)  # else the audit trail masks emails
         if not callable(clock):
             raise ConfigurationError("clock must be a function returning the time in seconds")
         # The time source for signing and expiry (tests pass a fake one).

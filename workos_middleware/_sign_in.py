@@ -15,6 +15,7 @@ from ._effects import Flow, call
 from ._errors import ProviderError, SessionTooLarge
 from ._messages import AuthRequest, AuthResponse
 from ._session_store import StoreUnavailable
+from ._types import ErrorCode
 from .providers import Provider
 
 __all__ = ["callback", "fire_event", "signin"]
@@ -123,61 +124,30 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
     )
     if provider is None or pending is None:
         reason = "unknown_provider" if provider is None else _state_refusal(core, request, params)
-        record(
-            core,
-            request,
-            "signin",
-            reason,
-            "refused",
-            provider=provider_id[:64],
-            detail="the state cookie is missing, invalid, expired, for another provider "
-            "or does not match the state parameter; no code was exchanged",
-        )
-        return core.responses.error_redirect(request, "OAuthCallback")
+        detail = "state cookie missing, invalid, expired, for another provider or not matching"
+        return _refuse(core, request, reason, "OAuthCallback", provider_id[:64], detail)
     now = core.clock()
     if not core.used_states.consume(pending.state, now + state.STATE_MAX_AGE, now):
-        record(
-            core,
-            request,
-            "signin",
-            "state_reused",
-            "refused",
-            provider=provider.id,
-            detail="this sign-in's state was already redeemed (a replayed or parallel "
-            "callback); no code was exchanged",
-        )
-        return core.responses.error_redirect(request, "OAuthCallback")
+        detail = "this sign-in's state was already redeemed (a replayed or parallel callback)"
+        return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
     if core.stored is not None:
+        # With a server-side store the state is a one-time record, across processes too.
         redeemed = yield from core.stored.take_once(pending.state)
         if redeemed is None or redeemed.get("v") != pending.code_verifier:
-            record(
-                core,
-                request,
-                "signin",
-                "state_reused",
-                "refused",
-                provider=provider.id,
-                detail="this sign-in was already completed, or expired (one-time record)",
-            )
-            return core.responses.error_redirect(request, "OAuthCallback")
+            detail = "this sign-in was already completed, or expired (one-time record)"
+            return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
     if "error" in params:
         cancelled = params["error"] == "access_denied"
-        record(
-            core,
-            request,
-            "signin",
-            "cancelled" if cancelled else "provider_error",
-            "refused",
-            provider=provider.id,
-            detail=f"the provider sent error={params['error'][:100]!r} "
-            f"error_description={params.get('error_description', '')[:300]!r}",
+        detail = (
+            f"the provider sent error={params['error'][:100]!r} "
+            f"error_description={params.get('error_description', '')[:300]!r}"
         )
         error_code = "Cancelled" if cancelled else provider.error_code(params["error"])
-        return core.responses.error_redirect(request, error_code)
+        reason = "cancelled" if cancelled else "provider_error"
+        return _refuse(core, request, reason, error_code, provider.id, detail)
     code = params.get("code", "")
     if not code or len(code) > MAX_CODE_LENGTH:
-        record(core, request, "signin", "no_code", "refused", provider=provider.id)
-        return core.responses.error_redirect(request, "OAuthCallback")
+        return _refuse(core, request, "no_code", "OAuthCallback", provider.id)
 
     try:
         result = yield from provider.complete(
@@ -189,28 +159,17 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
     except Exception as exc:
         code_name = exc.code if isinstance(exc, ProviderError) else "Callback"
         reason = provider_reason(exc) if isinstance(exc, ProviderError) else "provider_error"
-        record(
-            core,
-            request,
-            "signin",
-            reason,
-            "failed",
-            provider=provider.id,
-            detail=f"completing the sign-in with {provider.name} failed: {exc}",
-        )
-        return core.responses.error_redirect(request, code_name)
+        detail = f"completing the sign-in with {provider.name} failed: {exc}"
+        return _refuse(core, request, reason, code_name, provider.id, detail, "failed")
 
     allow = core.config.allow
     if allow is not None:
         failed = allow.denial(core.sessions.token_for(result.user))
         if failed is not None:
-            logger.warning(
-                "sign-in refused for %s (%s): outside AuthConfig(allow=...) on %s",
-                result.user.get("id"),
-                result.user.get("email"),
-                failed,
+            detail = f"outside AuthConfig(allow=...) on {failed}"
+            return _refuse(
+                core, request, "access_rule", "AccessDenied", provider.id, detail, user=result.user
             )
-            return core.responses.error_redirect(request, "AccessDenied")
 
     sign_in = core.config.callbacks.get("sign_in")
     if sign_in is not None:
@@ -218,39 +177,16 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             allowed = yield from call(sign_in, result.user, result.account, result.profile)
         except Exception:
             logger.exception("sign_in callback raised; access denied")
-            record(
-                core,
-                request,
-                "signin",
-                "sign_in_callback_raised",
-                "failed",
-                provider=provider.id,
-                user=result.user,
-            )
-            return core.responses.error_redirect(request, "AccessDenied")
+            reason = "sign_in_callback_raised"
+            return _refuse(core, request, reason, "AccessDenied", provider.id, None, "failed")
         if isinstance(allowed, str) and allowed:
             target = yield from core.callback_urls.resolve(allowed)
-            record(
-                core,
-                request,
-                "signin",
-                "sign_in_callback_redirected",
-                "refused",
-                provider=provider.id,
-                user=result.user,
-            )
+            reason = "sign_in_callback_redirected"
+            record(core, request, "signin", reason, "refused", provider=provider.id)
             return core.responses.redirect(request, target)
         if allowed is not True:
-            record(
-                core,
-                request,
-                "signin",
-                "sign_in_callback_denied",
-                "refused",
-                provider=provider.id,
-                user=result.user,
-            )
-            return core.responses.error_redirect(request, "AccessDenied")
+            reason = "sign_in_callback_denied"
+            return _refuse(core, request, reason, "AccessDenied", provider.id, user=result.user)
 
     token: Any = core.sessions.token_for(result.user)
     jwt = core.config.callbacks.get("jwt")
@@ -311,6 +247,21 @@ def _idp_initiated(
     logger.info("IdP-initiated sign-in to %r: restarting it from this app", provider.id)
     callback_url = yield from core.callback_urls.resolve(core.callback_urls.stored(request.cookies))
     return (yield from _redirect_to_provider(core, request, provider, authorization, callback_url))
+
+
+def _refuse(
+    core: AuthCore,
+    request: AuthRequest,
+    reason: str,
+    code: ErrorCode,
+    provider: str,
+    detail: str | None = None,
+    outcome: Outcome = "refused",
+    user: Mapping[str, Any] | None = None,
+) -> AuthResponse:
+    """One audit record, and the error redirect with ``code``."""
+    record(core, request, "signin", reason, outcome, provider=provider, user=user, detail=detail)
+    return core.responses.error_redirect(request, code)
 
 
 def _state_refusal(core: AuthCore, request: AuthRequest, params: Mapping[str, str]) -> str:
