@@ -10,6 +10,7 @@ import base64
 import hashlib
 import importlib.util
 import json
+import re
 import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -177,6 +178,10 @@ def assert_signed_in_home(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     assert "Alice Anderson" in response.text
     assert "alice@example.com" in response.text
+    # The expiry in words a person reads (30 days from now), not an ISO timestamp.
+    assert re.search(
+        r"Your session expires in 30 days, on \d{1,2} \w+ 20\d\d at \d\d:\d\d UTC", response.text
+    )
     form = form_posting_to(response.text, "/api/auth/signout")
     assert form["fields"]["callbackUrl"]["value"] == "/"
     assert form["fields"]["csrfToken"]["value"]

@@ -38,6 +38,7 @@ def test_public_names() -> None:
             "WorkOSMiddlewareError",
             "WorkOSProvider",
             "current_user",
+            "expires_in_words",
             "get_csrf_token",
             "get_session",
             "get_signin_context",

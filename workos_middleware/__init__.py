@@ -37,6 +37,7 @@ from ._session_store import (
 )
 from ._types import Session, SessionToken
 from ._user import AuthUser
+from ._words import expires_in_words
 from ._wsgi import WSGIAuthMiddleware
 from .providers import (
     AuthKitProvider,
@@ -80,6 +81,7 @@ __all__ = [
     "WorkOSMiddlewareError",
     "WorkOSProvider",
     "current_user",
+    "expires_in_words",
     "get_csrf_token",
     "get_session",
     "get_signin_context",

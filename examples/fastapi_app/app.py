@@ -18,7 +18,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from workos_middleware import AuthConfig, AuthMiddleware, get_csrf_token, get_session
+from workos_middleware import (
+    AuthConfig,
+    AuthMiddleware,
+    expires_in_words,
+    get_csrf_token,
+    get_session,
+)
 from workos_middleware.emulator import create_app as create_emulator
 from workos_middleware.emulator.embedded import (
     BANNER,
@@ -62,7 +68,9 @@ def home(request: Request, user: OptionalUser) -> HTMLResponse:
     context: dict[str, Any] = {"user": user, "banner": banner}
     if user is not None:
         session = get_session(request) or {}
-        context.update(expires=session.get("expires"), csrf_token=get_csrf_token(request))
+        context.update(
+            expires=expires_in_words(session.get("expires")), csrf_token=get_csrf_token(request)
+        )
     return templates.TemplateResponse(request, "home.html", context)
 
 
@@ -72,7 +80,7 @@ def dashboard(request: Request, user: RequireUser) -> HTMLResponse:
     session = get_session(request) or {}
     context = {
         "user": user,
-        "expires": session.get("expires"),
+        "expires": expires_in_words(session.get("expires")),
         "csrf_token": get_csrf_token(request),
         "banner": banner,
     }

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from workos_middleware import AuthConfig, get_csrf_token, get_session
+from workos_middleware import AuthConfig, expires_in_words, get_csrf_token, get_session
 from workos_middleware.emulator import create_app as create_emulator
 from workos_middleware.emulator.embedded import (
     BANNER,
@@ -56,7 +56,7 @@ def home() -> str:
     return render_template(
         "home.html",
         user=session["user"],
-        expires=session.get("expires"),
+        expires=expires_in_words(session.get("expires")),
         csrf_token=get_csrf_token(request),
         banner=banner,
     )
@@ -70,7 +70,7 @@ def dashboard() -> str:
     return render_template(
         "dashboard.html",
         user=current_user,
-        expires=session.get("expires"),
+        expires=expires_in_words(session.get("expires")),
         csrf_token=get_csrf_token(request),
         banner=banner,
     )

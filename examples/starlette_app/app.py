@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from workos_middleware import (
     AuthConfig,
     AuthMiddleware,
+    expires_in_words,
     get_csrf_token,
     get_session,
     get_signin_context,
@@ -102,7 +103,7 @@ async def home(request: Request) -> Response:
         session = get_session(request) or {}
         context = {
             "user": request.user,
-            "expires": session.get("expires"),
+            "expires": expires_in_words(session.get("expires")),
             "csrf_token": get_csrf_token(request),
             "banner": banner,
         }
@@ -114,7 +115,7 @@ async def dashboard(request: Request) -> Response:
     session = get_session(request) or {}
     context = {
         "user": current_user(request),
-        "expires": session.get("expires"),
+        "expires": expires_in_words(session.get("expires")),
         "csrf_token": get_csrf_token(request),
         "banner": banner,
     }

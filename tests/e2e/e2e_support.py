@@ -65,7 +65,7 @@ START_TIMEOUT = 20.0
 
 NOT_SIGNED_IN = "Not signed in"
 SSO_BUTTON = "Sign in with SSO"
-DENIED_MESSAGE = "Try signing in with a different account."
+DENIED_MESSAGE = "The sign-in was cancelled. Sign in again when you are ready."
 NO_CONNECTION_MESSAGE = (
     "Single sign-on is not set up for that email address. "
     "Check the address, or ask your administrator."

@@ -165,7 +165,7 @@ def test_denied_sign_in_shows_the_error(
 
     page.get_by_role("button", name="Deny", exact=True).click()
 
-    expect_error_on_signin_page(page, app, "OAuthCallback", DENIED_MESSAGE)
+    expect_error_on_signin_page(page, app, "Cancelled", DENIED_MESSAGE)
     # The emulator answered the Deny with access_denied, to the app's callback.
     hops = redirects_from(responses, app.emulator_url + "/sso/authorize/complete")
     assert len(hops) == 1, hops

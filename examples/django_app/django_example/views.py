@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from workos_middleware import get_csrf_token
+from workos_middleware import expires_in_words, get_csrf_token
 from workos_middleware.integrations.django import login_required
 
 
@@ -17,7 +17,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {
         "user": request.auth_user,  # type: ignore[attr-defined]
         "banner": settings.EXAMPLE_BANNER,
-        "expires": session.get("expires"),
+        "expires": expires_in_words(session.get("expires")),
         # Where the project is mounted (SCRIPT_NAME), so links work under a prefix too.
         "root": request.META.get("SCRIPT_NAME", "").rstrip("/"),
     }
