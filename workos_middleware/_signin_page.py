@@ -35,7 +35,7 @@ def to_auth_url_host(core: AuthCore, request: AuthRequest) -> AuthResponse | Non
     A proxy that rewrites ``Host`` makes every request look like this; the redirect
     carries a marker so it happens once, and the page is then served as usual (with a
     warning saying the proxy should pass the original ``Host``)."""
-    scheme, _, expected = core.base_url.partition("://")
+    scheme, _, expected = core.config.origin.partition("://")
     given = request.headers.get("host")
     if not given or _host_of(given, scheme) == _host_of(expected, scheme):
         return None
@@ -45,7 +45,7 @@ def to_auth_url_host(core: AuthCore, request: AuthRequest) -> AuthResponse | Non
         core.warned_hosts.add(key)
         if looped:
             logger.warning(
-                "the sign-in page on %s arrives with Host %r: the proxy in front of the "
+                "the sign-in page of %s arrives with Host %r: the proxy in front of the "
                 "app rewrites Host (pass the original, e.g. nginx `proxy_set_header Host "
                 "$host`); serving the page anyway",
                 core.base_url,
