@@ -126,15 +126,18 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         reason = "unknown_provider" if provider is None else _state_refusal(core, request, params)
         detail = "state cookie missing, invalid, expired, for another provider or not matching"
         return _refuse(core, request, reason, "OAuthCallback", provider_id[:64], detail)
-    now = core.clock()
-    if not core.used_states.consume(pending.state, now + state.STATE_MAX_AGE, now):
-        detail = "this sign-in's state was already redeemed (a replayed or parallel callback)"
-        return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
     if core.stored is not None:
-        # With a server-side store the state is a one-time record, across processes too.
+        # A server-side store keeps the state as a one-time record, on every worker; it
+        # is taken only when the store answers (an outage leaves it for a retry).
         redeemed = yield from core.stored.take_once(pending.state)
         if redeemed is None or redeemed.get("v") != pending.code_verifier:
             detail = "this sign-in was already completed, or expired (one-time record)"
+            return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
+    else:
+        # Cookie sessions: this process remembers the states it redeemed.
+        now = core.clock()
+        if not core.used_states.consume(pending.state, now + state.STATE_MAX_AGE, now):
+            detail = "this sign-in's state was already redeemed (a replayed or parallel callback)"
             return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
     if "error" in params:
         cancelled = params["error"] == "access_denied"
