@@ -31,6 +31,7 @@ from support import (
     make_config,
     make_provider,
     seal,
+    session_cookie,
     session_token,
     sign,
 )
@@ -121,16 +122,16 @@ BAD_SESSION_VALUES: dict[str, Callable[[str], str]] = {
     "signature removed": lambda real: real.rsplit(".", 1)[0],
     "signature doubled": lambda real: real + "." + real.rsplit(".", 1)[1],
     "truncated": lambda real: real[: len(real) // 2],
-    "payload of another user": lambda real: sign(
-        "session", session_token(sub="prof_01MALLORY"), secret=OTHER_SECRET
+    "payload of another user": lambda real: session_cookie(
+        session_token(sub="prof_01MALLORY"), secret=OTHER_SECRET
     ),
-    "another secret": lambda real: sign("session", session_token(), secret=OTHER_SECRET),
-    "expired": lambda real: sign("session", session_token(), age=31 * 86400),
-    "from the future": lambda real: sign("session", session_token(), age=-3600),
-    "a list": lambda real: sign("session", ["prof_01ALICE"]),
-    "a string": lambda real: sign("session", "prof_01ALICE"),
-    "a dict without sub": lambda real: sign("session", {"email": "alice@example.com"}),
-    "sub not a string": lambda real: sign("session", {"sub": 1234}),
+    "another secret": lambda real: session_cookie(session_token(), secret=OTHER_SECRET),
+    "expired": lambda real: session_cookie(session_token(), age=31 * 86400),
+    "from the future": lambda real: session_cookie(session_token(), age=-3600),
+    "a list": lambda real: session_cookie(["prof_01ALICE"]),
+    "a string": lambda real: session_cookie("prof_01ALICE"),
+    "a dict without sub": lambda real: session_cookie({"email": "alice@example.com"}),
+    "sub not a string": lambda real: session_cookie({"sub": 1234}),
     "a state cookie value": lambda real: sign(
         "state", {"s": "x", "v": "y", "p": "workos", "u": APP_URL}
     ),
