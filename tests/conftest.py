@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support.emulator import admin
 from support.fixtures import (
     adapter,
     client,
@@ -17,6 +18,7 @@ from support.fixtures import (
 
 __all__ = [
     "adapter",
+    "admin",
     "client",
     "make_client",
     "portal",

@@ -5,7 +5,6 @@ mocked: the middleware's clients call the emulator; an httpx client plays the br
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -16,6 +15,7 @@ from workos_middleware import AuthConfig, AuthKitProvider
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
 
 from support import APP_URL, SECRET, Client, FakeClock, query_of, serve
+from support.emulator import pick
 from support.idp import session_user
 
 ALICE = "user_01HVA1CE000000000000000000"
@@ -34,13 +34,6 @@ def emulator_url() -> Iterator[str]:
     server = serve(create_app(redirect_uris=registered, clock=CLOCK))
     yield server.url
     server.stop()
-
-
-@pytest.fixture
-def admin(emulator_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emulator_url) as client:
-        client.post("/_emulator/reset").raise_for_status()
-        yield client
 
 
 @pytest.fixture
@@ -72,15 +65,7 @@ def sign_in(client: Client, user: str = ALICE) -> httpx.Response:
     authorize = started.headers["location"]
     assert query_of(authorize)["provider"] == "authkit"
     with httpx.Client() as browser:
-        page = browser.get(authorize)
-        assert page.status_code == 200, page.text
-        found = re.search(r'name="request" value="([^"]+)"', page.text)
-        assert found is not None
-        done = browser.post(
-            authorize.split("?")[0] + "/complete", data={"request": found.group(1), "user": user}
-        )
-    assert done.status_code == 302, done.text
-    back = done.headers["location"]
+        back = pick(browser, authorize, user=user)
     assert back.startswith(f"{APP_URL}/api/auth/callback/authkit?")
     return client.get(back)
 

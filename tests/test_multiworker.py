@@ -10,7 +10,6 @@ loopback; a real redis-server. An httpx client plays the browser.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from workos_middleware.emulator.defaults import ALICE_ID
 from workos_middleware.emulator.embedded import serve_in_thread
 
 from support import free_port
+from support.emulator import pick
 
 HERE = Path(__file__).resolve().parent
 WORKERS = 2
@@ -109,13 +109,7 @@ def sign_in(url: str) -> httpx.Client:
     csrf = browser.get("/api/auth/csrf").json()["csrfToken"]
     data = {"csrfToken": csrf, "callbackUrl": "/whoami", "email": "alice@example.com"}
     authorize = browser.post("/api/auth/signin/workos", data=data).headers["location"]
-    page = browser.get(authorize)
-    found = re.search(r'name="request" value="([^"]+)"', page.text)
-    assert found is not None, page.text
-    done = browser.post(
-        authorize.split("?")[0] + "/complete", data={"request": found.group(1), "user": ALICE_ID}
-    )
-    callback = browser.get(done.headers["location"])
+    callback = browser.get(pick(browser, authorize, user=ALICE_ID))
     assert callback.headers["location"] == f"{url}/whoami", callback.text
     return browser
 

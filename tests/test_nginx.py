@@ -24,6 +24,7 @@ from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
 from workos_middleware.emulator.defaults import ALICE_ID
 
 from support import free_port
+from support.emulator import pick
 from support.proxy import (
     EXAMPLES,
     NGINX,
@@ -34,7 +35,6 @@ from support.proxy import (
     form_action,
     form_fields,
     gunicorn,
-    idp_choose,
     start,
     start_nginx,
     uvicorn,
@@ -93,7 +93,7 @@ def sign_in(browser: httpx.Client, site: str, start_path: str, callback_url: str
     assert started.status_code == 302, started.text
     authorize = started.headers["location"]
     redirect_uri = parse_qs(urlsplit(authorize).query)["redirect_uri"][0]
-    back = idp_choose(browser, authorize, ALICE_ID)
+    back = pick(browser, authorize, user=ALICE_ID)
     assert back.startswith(redirect_uri + "?")
     return browser.get(back)
 

@@ -11,16 +11,16 @@ from starlette.testclient import TestClient
 
 from workos_middleware.emulator import create_app
 
-from emulator_helpers import FakeClock, LiveServer, serve
+from support import FrozenClock, LiveServer, serve
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FrozenClock:
+    return FrozenClock()
 
 
 @pytest.fixture
-def app(clock: FakeClock) -> Starlette:
+def app(clock: FrozenClock) -> Starlette:
     return create_app(clock=clock)
 
 

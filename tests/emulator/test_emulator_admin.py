@@ -19,7 +19,8 @@ from workos_middleware.emulator.defaults import (
     EXAMPLE_ORG_ID,
 )
 
-from emulator_helpers import FakeClock, authorize_params, sign_in, token_fields
+from emulator_helpers import authorize_params, sign_in, token_fields
+from support import FrozenClock
 
 EXAMPLE_FILE = Path(__file__).parents[2] / "examples" / "emulator-data.json"
 
@@ -51,7 +52,7 @@ def test_the_built_in_data_is_the_packaged_file_in_full() -> None:
     assert dump_data(load_data(DEFAULT_DATA_FILE)) == DEFAULT_DATA
 
 
-def test_the_example_file_is_a_short_custom_data_set(clock: FakeClock) -> None:
+def test_the_example_file_is_a_short_custom_data_set(clock: FrozenClock) -> None:
     raw = json.loads(EXAMPLE_FILE.read_text())
     assert "$comment" in raw
     data = dump_data(load_data(EXAMPLE_FILE))
@@ -208,7 +209,7 @@ def test_derived_ids_are_stable() -> None:
     assert one == two
 
 
-def test_create_app_takes_a_path(tmp_path: Path, clock: FakeClock) -> None:
+def test_create_app_takes_a_path(tmp_path: Path, clock: FrozenClock) -> None:
     path = tmp_path / "data.json"
     path.write_text(json.dumps({"organizations": [NEW_ORG]}))
     with TestClient(create_app(data=str(path), clock=clock)) as c:

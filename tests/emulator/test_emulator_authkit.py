@@ -21,17 +21,9 @@ from workos_middleware.emulator.defaults import (
     EXAMPLE_ORG_ID,
 )
 
-from emulator_helpers import (
-    API_KEY,
-    CLIENT_ID,
-    REDIRECT_URI,
-    FakeClock,
-    choose,
-    complete_url,
-    pending_id,
-    query_of,
-    verify_jwt,
-)
+from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI, choose, complete_url, verify_jwt
+from support import FrozenClock, query_of
+from support.emulator import pending_id
 
 ALICE = "user_01HVA1CE000000000000000000"
 BOB = "user_01HVB0B0000000000000000000"
@@ -42,9 +34,9 @@ CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest())
 
 
 @pytest.fixture
-def clock() -> FakeClock:
+def clock() -> FrozenClock:
     """Now, so that PyJWT (which reads the real time) accepts fresh tokens."""
-    return FakeClock(time.time())
+    return FrozenClock(time.time())
 
 
 def authorize(**overrides: str | None) -> dict[str, str]:
@@ -365,7 +357,7 @@ def test_logout_ends_the_session_and_returns(client: TestClient) -> None:
     assert again.status_code == 200 and "Signed out" in again.text
 
 
-def test_logout_may_return_to_the_origin_of_a_registered_redirect(clock: FakeClock) -> None:
+def test_logout_may_return_to_the_origin_of_a_registered_redirect(clock: FrozenClock) -> None:
     app = create_app(
         redirect_uris=["https://app.example.com/api/auth/callback/authkit"], clock=clock
     )
@@ -464,7 +456,7 @@ def test_impersonation_refuses(client: TestClient, body: object, message: str) -
     assert message in response.json()["message"]
 
 
-def test_auto_approve_signs_the_hinted_user_in_at_once(clock: FakeClock) -> None:
+def test_auto_approve_signs_the_hinted_user_in_at_once(clock: FrozenClock) -> None:
     with TestClient(create_app(auto_approve=True, clock=clock), follow_redirects=False) as c:
         hosted = c.get("/user_management/authorize", params=authorize(login_hint="bob@example.com"))
         assert hosted.status_code == 302

@@ -16,14 +16,9 @@ from workos_middleware.emulator.defaults import (
     EXAMPLE_ORG_ID,
 )
 
-from emulator_helpers import (
-    REDIRECT_URI,
-    FakeClock,
-    authorize_params,
-    pending_id,
-    query_of,
-    sign_in,
-)
+from emulator_helpers import REDIRECT_URI, authorize_params, sign_in
+from support import FrozenClock, query_of
+from support.emulator import pending_id
 
 
 def refused(client: TestClient, **params: str | None) -> dict[str, str]:
@@ -84,7 +79,7 @@ def test_any_loopback_redirect_uri_is_registered(client: TestClient, uri: str) -
     assert response.status_code == 200
 
 
-def test_configured_redirect_uris_are_registered(clock: FakeClock) -> None:
+def test_configured_redirect_uris_are_registered(clock: FrozenClock) -> None:
     app = create_app(
         clock=clock,
         redirect_uris=["https://app.example.com/cb"],
@@ -262,7 +257,7 @@ def test_the_page_works_once(client: TestClient) -> None:
     assert "expired" in again.text
 
 
-def test_the_page_expires(client: TestClient, clock: FakeClock) -> None:
+def test_the_page_expires(client: TestClient, clock: FrozenClock) -> None:
     page = client.get("/sso/authorize", params=authorize_params())
     clock.advance(3601)
     form = {"request": pending_id(page.text), "user": ALICE_ID}
@@ -291,7 +286,7 @@ def test_an_unmatched_login_hint_is_noted(client: TestClient) -> None:
     assert "hinted" not in response.text.split("<body>")[1]
 
 
-def test_auto_approve_signs_the_hinted_user_in_at_once(clock: FakeClock) -> None:
+def test_auto_approve_signs_the_hinted_user_in_at_once(clock: FrozenClock) -> None:
     with TestClient(create_app(clock=clock, auto_approve=True), follow_redirects=False) as c:
         response = c.get("/sso/authorize", params=authorize_params(login_hint="bob@example.com"))
         assert response.status_code == 302
@@ -326,7 +321,7 @@ def test_a_user_outside_the_organizations_domains_is_refused(client: TestClient)
     assert query["state"] == "xyz-state"
 
 
-def test_an_organization_may_allow_outside_profiles(clock: FakeClock) -> None:
+def test_an_organization_may_allow_outside_profiles(clock: FrozenClock) -> None:
     data = {
         "organizations": [
             {
@@ -348,7 +343,7 @@ def test_an_organization_may_allow_outside_profiles(clock: FakeClock) -> None:
         assert "code" in sign_in(c, "prof_x", organization="org_open")
 
 
-def test_an_unverified_domain_does_not_vouch_for_users(clock: FakeClock) -> None:
+def test_an_unverified_domain_does_not_vouch_for_users(clock: FrozenClock) -> None:
     data = {
         "organizations": [
             {

@@ -21,7 +21,8 @@ from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, creat
 from workos_middleware.emulator.__main__ import build_parser, main
 from workos_middleware.emulator.defaults import ALICE_ID, EXAMPLE_ORG_ID
 
-from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI, authorize_params, query_of, serve
+from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI, authorize_params
+from support import query_of, serve
 
 
 def test_defaults() -> None:

@@ -14,20 +14,13 @@ from workos_middleware.emulator.embedded import (
     emulator_environ,
 )
 
-from emulator_helpers import (
-    API_KEY,
-    REDIRECT_URI,
-    FakeClock,
-    choose,
-    sign_in,
-    token_fields,
-    verify_jwt,
-)
+from emulator_helpers import API_KEY, REDIRECT_URI, choose, sign_in, token_fields, verify_jwt
+from support import FrozenClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(time.time())
+def clock() -> FrozenClock:
+    return FrozenClock(time.time())
 
 
 def test_the_demo_lists_the_users_an_email_reaches() -> None:

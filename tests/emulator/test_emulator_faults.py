@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 
 from workos_middleware.emulator.defaults import ALICE_ID
 
-from emulator_helpers import API_KEY, LiveServer, sign_in, token_fields
+from emulator_helpers import API_KEY, sign_in, token_fields
+from support import LiveServer
 
 
 def add_fault(http: TestClient | httpx.Client, **fault: object) -> dict[str, object]:

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 from workos_middleware.emulator import create_app
 from workos_middleware.emulator.defaults import ALICE_ID, BOB_ID, EXAMPLE_CONNECTION_ID
 
-from emulator_helpers import REDIRECT_URI, FakeClock, authorize_params, query_of, token_fields
+from emulator_helpers import REDIRECT_URI, authorize_params, token_fields
+from support import FrozenClock, query_of
 
 DASHBOARD = {"connection": EXAMPLE_CONNECTION_ID, "redirect_uri": REDIRECT_URI}
 
@@ -92,7 +93,7 @@ def test_the_domain_rule_still_applies(client: TestClient) -> None:
     assert query_of(done.headers["location"])["error"] == "profile_not_allowed_outside_organization"
 
 
-def test_the_index_links_each_connection_to_its_dashboard(clock: FakeClock) -> None:
+def test_the_index_links_each_connection_to_its_dashboard(clock: FrozenClock) -> None:
     app = create_app(
         redirect_uris=["https://app.example.com/api/auth/callback/workos"], clock=clock
     )

@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from workos_middleware.emulator.defaults import EXAMPLE_CONNECTION_ID
 
-from emulator_helpers import REDIRECT_URI, LiveServer, authorize_params, query_of
+from emulator_helpers import REDIRECT_URI, authorize_params
+from support import LiveServer, query_of
 
 CHROMIUM = Path(os.environ.get("WORKOS_MIDDLEWARE_CHROMIUM") or "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "emulator"

@@ -15,7 +15,8 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from emulator_helpers import REDIRECT_URI, FakeClock, choose, query_of, verify_jwt
+from emulator_helpers import REDIRECT_URI, choose, verify_jwt
+from support import FrozenClock, query_of
 
 GOOGLE = "/oidc/google"
 ISSUER = f"http://emulator.test{GOOGLE}"
@@ -28,8 +29,8 @@ CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest())
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(time.time())
+def clock() -> FrozenClock:
+    return FrozenClock(time.time())
 
 
 def google_params(**overrides: str | None) -> dict[str, str]:
@@ -337,7 +338,7 @@ def test_github_login_hint_and_unverified_user(client: TestClient) -> None:
     assert [e["verified"] for e in emails] == [False]
 
 
-def test_auto_approve_with_a_hint(clock: FakeClock) -> None:
+def test_auto_approve_with_a_hint(clock: FrozenClock) -> None:
     from workos_middleware.emulator import create_app
 
     with TestClient(create_app(auto_approve=True, clock=clock), follow_redirects=False) as c:

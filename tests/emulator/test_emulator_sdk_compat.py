@@ -35,7 +35,9 @@ from workos_middleware.emulator.defaults import (
     GOOGLE_CONNECTION_ID,
 )
 
-from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI, LiveServer, pending_id, query_of
+from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI
+from support import LiveServer, query_of
+from support.emulator import pending_id
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from workos_middleware.emulator.defaults import (
     GOOGLE_CONNECTION_ID,
 )
 
-from emulator_helpers import FakeClock, sign_in, token_fields
+from emulator_helpers import sign_in, token_fields
+from support import FrozenClock
 
 VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=")
@@ -169,7 +170,7 @@ def test_an_unknown_code_is_invalid_grant(client: TestClient) -> None:
     assert_error(client.post("/sso/token", json=token_fields("01NOPE")), "invalid_grant")
 
 
-def test_a_code_lives_ten_minutes(client: TestClient, clock: FakeClock) -> None:
+def test_a_code_lives_ten_minutes(client: TestClient, clock: FrozenClock) -> None:
     fresh, stale = a_code(client), a_code(client)
     clock.advance(599)
     assert client.post("/sso/token", json=token_fields(fresh)).status_code == 200
@@ -204,7 +205,7 @@ def test_a_verifier_for_a_code_without_challenge(client: TestClient) -> None:
     assert_error(client.post("/sso/token", json=fields), "invalid_grant")
 
 
-def test_the_profile_endpoint(client: TestClient, clock: FakeClock) -> None:
+def test_the_profile_endpoint(client: TestClient, clock: FrozenClock) -> None:
     token = client.post("/sso/token", json=token_fields(a_code(client))).json()
     response = client.get(
         "/sso/profile", headers={"Authorization": f"Bearer {token['access_token']}"}

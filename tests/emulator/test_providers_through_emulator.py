@@ -4,7 +4,6 @@ middleware's clients call the emulator, and an httpx client plays the browser.""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,6 +23,7 @@ from workos_middleware.providers import (
 )
 
 from support import APP_URL, Client, make_config, query_of, serve
+from support.emulator import pick
 from support.idp import session_user
 
 
@@ -33,13 +33,6 @@ def emulator_url() -> Iterator[str]:
     server = serve(create_app(redirect_uris=callbacks))
     yield server.url
     server.stop()
-
-
-@pytest.fixture
-def admin(emulator_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emulator_url) as client:
-        client.post("/_emulator/reset").raise_for_status()
-        yield client
 
 
 @pytest.fixture
@@ -75,26 +68,11 @@ def app(
     return make
 
 
-def pick(authorize_url: str, user: str) -> str:
-    """Play the user on the emulator's sign-in page; the Location it sends the browser to."""
-    with httpx.Client() as browser:
-        page = browser.get(authorize_url)
-        assert page.status_code == 200, page.text
-        found = re.search(r'name="request" value="([^"]+)"', page.text)
-        assert found is not None
-        done = browser.post(
-            authorize_url.split("?")[0] + "/complete",
-            data={"request": found.group(1), "user": user},
-        )
-        assert done.status_code == 302, done.text
-        location: str = done.headers["location"]
-        return location
-
-
 def sign_in_with(client: Client, provider: str, user: str) -> httpx.Response:
     started = client.post(f"/api/auth/signin/{provider}", data={"csrfToken": client.csrf()})
     assert started.status_code == 302, started.text
-    back = pick(started.headers["location"], user)
+    with httpx.Client() as browser:
+        back = pick(browser, started.headers["location"], user=user)
     assert back.startswith(f"{APP_URL}/api/auth/callback/{provider}?")
     return client.get(back)
 
@@ -154,7 +132,8 @@ def test_workos_idp_initiated_is_refused_or_restarted(
     again = restarting.get(url)
     authorize = again.headers["location"]
     assert query_of(authorize)["connection"] == EXAMPLE_CONNECTION_ID
-    back = pick(authorize, ALICE_ID)
+    with httpx.Client() as browser:
+        back = pick(browser, authorize, user=ALICE_ID)
     restarting.get(back)
     user = session_user(restarting)
     assert user is not None and user["email"] == "alice@example.com"

@@ -7,7 +7,6 @@ emulator's IdP page.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, creat
 from workos_middleware.emulator.defaults import ALICE_ID, BOB_ID, EXAMPLE_ORG_ID
 
 from support import APP_URL, Client, make_config, query_lists, query_of, serve
+from support.emulator import pick
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +27,6 @@ def emulator_url() -> Iterator[str]:
     server = serve(create_app(redirect_uris=[f"{APP_URL}/api/auth/callback/workos"]))
     yield server.url
     server.stop()
-
-
-@pytest.fixture
-def admin(emulator_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emulator_url) as client:
-        client.post("/_emulator/reset").raise_for_status()
-        yield client
 
 
 @pytest.fixture
@@ -52,18 +45,9 @@ def live_client(
 def idp_choose(authorize_url: str, user_id: str | None) -> str:
     """Play the user on the emulator's IdP page: pick ``user_id`` (or deny).
     Returns the Location the emulator sends the browser back to."""
+    form = {"user": user_id} if user_id else {"action": "deny"}
     with httpx.Client() as browser:
-        page = browser.get(authorize_url)
-        assert page.status_code == 200, page.text
-        request_id = re.search(r'name="request" value="([^"]+)"', page.text)
-        assert request_id is not None
-        form = {"request": request_id.group(1)}
-        form.update({"user": user_id} if user_id else {"action": "deny"})
-        complete = authorize_url.split("?")[0] + "/complete"
-        done = browser.post(complete, data=form)
-        assert done.status_code == 302, done.text
-        location: str = done.headers["location"]
-        return location
+        return pick(browser, authorize_url, **form)
 
 
 def start(client: Client, email: str) -> str:

@@ -2,6 +2,7 @@
 through the real codec, URL helpers, live servers and the fixtures."""
 
 from .client import Client, asgi_app, make_config, make_provider, wsgi_app
+from .clock import FakeClock, FrozenClock
 from .constants import (
     API_KEY,
     APP_URL,
@@ -15,7 +16,6 @@ from .constants import (
 )
 from .cookies import (
     SESSION_COOKIE,
-    FakeClock,
     cookie_cleared,
     seal,
     session_cookie,
@@ -38,6 +38,7 @@ __all__ = [
     "WORKOS_URL",
     "Client",
     "FakeClock",
+    "FrozenClock",
     "LiveServer",
     "asgi_app",
     "cookie_cleared",

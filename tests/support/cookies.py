@@ -3,7 +3,6 @@ fake clock (so aged and expired values are real ones), and Set-Cookie inspection
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -11,22 +10,10 @@ import httpx
 from workos_middleware._session_format import SessionFormat
 from workos_middleware._signing import KeyRing, SigningPurpose
 
+from .clock import FakeClock
 from .constants import SECRET
 
 SESSION_COOKIE = "next-auth.session-token"
-
-
-class FakeClock:
-    """A time source for ``AuthConfig(clock=...)``: now, unless moved."""
-
-    def __init__(self, offset: float = 0.0) -> None:
-        self.offset = offset
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 def sign(purpose: SigningPurpose, value: Any, *, secret: str = SECRET, age: float = 0.0) -> str:

@@ -20,8 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT / "examples"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -176,20 +174,3 @@ def form_action(html: str) -> str:
     found = re.search(r'<form[^>]*method="post"[^>]*action="([^"]*)"', html)
     assert found is not None, html
     return unescape(found.group(1))
-
-
-def idp_choose(browser: httpx.Client, authorize_url: str, user_id: str) -> str:
-    """Play the user on the emulator's IdP page; the Location it sends back."""
-    import re
-
-    page = browser.get(authorize_url)
-    assert page.status_code == 200, page.text
-    request_id = re.search(r'name="request" value="([^"]+)"', page.text)
-    assert request_id is not None
-    done = browser.post(
-        authorize_url.split("?")[0] + "/complete",
-        data={"request": request_id.group(1), "user": user_id},
-    )
-    assert done.status_code == 302, done.text
-    location: str = done.headers["location"]
-    return location
