@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from workos_middleware import (
     AuthConfig,
@@ -43,16 +42,6 @@ from workos_middleware.integrations.starlette import current_user
 HERE = Path(__file__).resolve().parent
 
 
-def _own_base_url(app: ASGIApp) -> ASGIApp:
-    """``app`` seeing its mount path as its base URL (Starlette's ``request.base_url`` is the
-    top-level app's): the emulator's OIDC issuer and AuthKit's ``iss`` include ``/_workos``."""
-
-    async def mounted(scope: Scope, receive: Receive, send: Send) -> None:
-        await app({**scope, "app_root_path": scope.get("root_path", "")}, receive, send)
-
-    return mounted
-
-
 environ = dict(os.environ)
 routes_of_emulator: list[Mount] = []
 banner = ""
@@ -66,7 +55,7 @@ if credentials_missing(environ) and app_url:
     environ = emulator_environ(environ, origin + MOUNT_PATH, providers=True)
     callbacks = [f"{origin}/api/auth/callback/{p}" for p in ("workos", *DEMO_WAYS_IN)]
     emulator = create_emulator(redirect_uris=callbacks)
-    routes_of_emulator = [Mount(MOUNT_PATH, app=_own_base_url(emulator))]
+    routes_of_emulator = [Mount(MOUNT_PATH, app=emulator)]
     banner = BANNER
     announce(origin + MOUNT_PATH, providers=DEMO_WAYS_IN)
 
