@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import AuthConfig
 from ._core import AuthCore
-from ._drivers import run_async
+from ._drivers import new_async_client, run_async
 from ._forward import identity_headers
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from ._protect import bad_path, guard
@@ -182,10 +182,7 @@ class AuthMiddleware:
     def http_client(self) -> httpx.AsyncClient:
         """The shared client for WorkOS calls: pooled, explicit timeouts, no retries."""
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.config.http_timeout, connect=5.0),
-                follow_redirects=False,
-            )
+            self._client = new_async_client(self.config.http_timeout)
         return self._client
 
     async def aclose(self) -> None:

@@ -57,6 +57,17 @@ def _finish(response: httpx.Response, body: _CappedBody) -> httpx.Response:
     )
 
 
+def new_client(timeout: float) -> httpx.Client:
+    """The adapters' blocking client for provider calls: pooled, ``timeout`` seconds per
+    request (5 to connect), no redirects followed, no retries."""
+    return httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0), follow_redirects=False)
+
+
+def new_async_client(timeout: float) -> httpx.AsyncClient:
+    """The asyncio twin of :func:`new_client`, with the same settings."""
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=5.0), follow_redirects=False)
+
+
 def _send_sync(client: httpx.Client, request: httpx.Request) -> httpx.Response:
     response = client.send(request, stream=True)
     body = _CappedBody()

@@ -16,7 +16,7 @@ import httpx
 
 from ._config import AuthConfig
 from ._core import AuthCore
-from ._drivers import run_sync
+from ._drivers import new_client, run_sync
 from ._errors import ConfigurationError
 from ._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
@@ -116,10 +116,7 @@ class WSGIAuthMiddleware:
     def http_client(self) -> httpx.Client:
         """The shared client for WorkOS calls: pooled, explicit timeouts, no retries."""
         if self._client is None:
-            self._client = httpx.Client(
-                timeout=httpx.Timeout(self.config.http_timeout, connect=5.0),
-                follow_redirects=False,
-            )
+            self._client = new_client(self.config.http_timeout)
         return self._client
 
     def close(self) -> None:

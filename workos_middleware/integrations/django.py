@@ -40,7 +40,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .._config import AuthConfig
 from .._core import AuthCore
-from .._drivers import run_async, run_sync
+from .._drivers import new_async_client, new_client, run_async, run_sync
 from .._errors import ConfigurationError, MiddlewareNotInstalled
 from .._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from .._guard_api import guarded_miss, is_allowed
@@ -103,19 +103,13 @@ class AuthMiddleware:
     @property
     def http_client(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(
-                timeout=httpx.Timeout(self.config.http_timeout, connect=5.0),
-                follow_redirects=False,
-            )
+            self._client = new_client(self.config.http_timeout)
         return self._client
 
     @property
     def async_http_client(self) -> httpx.AsyncClient:
         if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.config.http_timeout, connect=5.0),
-                follow_redirects=False,
-            )
+            self._async_client = new_async_client(self.config.http_timeout)
         return self._async_client
 
     def __call__(self, request: HttpRequest) -> Any:
