@@ -19,13 +19,13 @@ from ._config import AuthConfig
 from ._core import AuthCore
 from ._drivers import new_async_client, run_async
 from ._forward import identity_headers
+from ._identity import Identity
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from ._protect import bad_path, guard
 from ._request_state import SESSION_KEY, STATE_KEY, RequestAuth
 from ._responses import with_cookies
 from ._routes import handle, identify_passthrough
 from ._rules import BAD_PATH, Guard
-from ._session import Identity
 
 __all__ = ["AuthMiddleware"]
 

@@ -28,7 +28,7 @@ from ._rules import BAD_PATH, Guard
 
 if TYPE_CHECKING:
     from ._core import AuthCore
-    from ._session import Identity
+    from ._identity import Identity
 
 __all__ = ["IDENTITY_HEADERS", "forward_auth_response", "identity_headers"]
 

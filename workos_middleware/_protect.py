@@ -22,7 +22,7 @@ from ._rules import Guard, PathMatcher
 
 if TYPE_CHECKING:
     from ._core import AuthCore
-    from ._session import Identity
+    from ._identity import Identity
 
 __all__ = [
     "access_denial",

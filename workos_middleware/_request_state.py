@@ -15,8 +15,8 @@ from starlette.authentication import AuthCredentials, BaseUser
 
 from ._core import AuthCore
 from ._errors import MiddlewareNotInstalled
+from ._identity import Identity
 from ._messages import parse_cookie_header
-from ._session import Identity
 from ._signin_page import signin_context
 from ._user import ANONYMOUS_CREDENTIALS, ANONYMOUS_USER, AUTHENTICATED, AuthUser
 

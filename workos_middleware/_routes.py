@@ -17,6 +17,7 @@ from ._core import AuthCore
 from ._effects import Flow
 from ._errors import SIGNIN_ERROR_CODES, error_page_text
 from ._forward import forward_auth_response
+from ._identity import Identity
 from ._messages import (
     MAX_BODY_BYTES,
     MAX_COOKIE_HEADER_BYTES,
@@ -25,7 +26,6 @@ from ._messages import (
     AuthResponse,
     MalformedBody,
 )
-from ._session import Identity
 from ._session_store import StoreUnavailable
 from ._sign_in import callback, fire_event, signin
 from ._signin_page import describe_provider, signin_context, to_auth_url_host

@@ -44,11 +44,11 @@ from .._drivers import new_async_client, new_client, run_async, run_sync
 from .._errors import ConfigurationError, MiddlewareNotInstalled
 from .._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from .._guard_api import guarded_miss, is_allowed
+from .._identity import ANONYMOUS, Identity
 from .._protect import bad_path, guard
 from .._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
 from .._routes import handle, identify_passthrough
 from .._rules import BAD_PATH, Guard
-from .._session import ANONYMOUS, Identity
 from .._user import AuthUser
 from ._django_http import add_set_cookie, auth_request, to_response
 
