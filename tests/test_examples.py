@@ -33,6 +33,7 @@ from support import (
     CLIENT_ID,
     TOKEN_RESPONSE,
     WORKOS_URL,
+    AppClient,
     django_project,
     organizations,
     query_of,
@@ -357,36 +358,14 @@ BROWSER = {"accept": "text/html,application/xhtml+xml", "sec-fetch-mode": "navig
 EXAMPLE_KINDS = ["starlette", "fastapi", "flask", "django-wsgi", "django-asgi"]
 
 
-class ExampleClient:
+class ExampleClient(AppClient):
     """One example app behind httpx, used synchronously whatever its interface."""
 
     def __init__(self, kind: str, config: AuthConfig, app: Any, portal: BlockingPortal) -> None:
+        asgi = kind in ("starlette", "fastapi", "django-asgi")
+        super().__init__(app, "asgi" if asgi else "wsgi", portal)
         self.kind = kind
         self.config = config
-        self.portal = portal
-        self.asgi = kind in ("starlette", "fastapi", "django-asgi")
-        if self.asgi:
-            self.http: Any = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=APP_URL
-            )
-        else:
-            self.http = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=APP_URL)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        if self.asgi:
-
-            async def go() -> httpx.Response:
-                return await self.http.request(method, url, **kwargs)
-
-            return self.portal.call(go)
-        response: httpx.Response = self.http.request(method, url, **kwargs)
-        return response
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from workos_middleware import AuthConfig, ConfigurationError, WSGIAuthMiddleware
 from workos_middleware.testing import sign_in, sign_out
 
 from support import APP_URL, SECRET, TOKEN_RESPONSE, WORKOS_URL, django_project, make_config
+from support.django_project import Site
 
 django_project.configure()
 
-from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.test import AsyncClient as DjangoAsyncClient  # noqa: E402
 from django.test import Client as DjangoClient  # noqa: E402
@@ -27,36 +27,6 @@ from django.test import override_settings  # noqa: E402
 
 BROWSER = {"accept": "text/html,application/xhtml+xml", "sec-fetch-mode": "navigate"}
 API = {"accept": "application/json"}
-
-
-class Site:
-    """The Django project behind httpx, as a WSGI or an ASGI application."""
-
-    def __init__(self, kind: str, portal: BlockingPortal) -> None:
-        self.kind = kind
-        self.portal = portal
-        if kind == "asgi":
-            transport: Any = httpx.ASGITransport(app=get_asgi_application())
-            self.http: Any = httpx.AsyncClient(transport=transport, base_url=APP_URL)
-        else:
-            transport = httpx.WSGITransport(app=get_wsgi_application())
-            self.http = httpx.Client(transport=transport, base_url=APP_URL)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        if self.kind == "asgi":
-
-            async def go() -> httpx.Response:
-                return await self.http.request(method, url, **kwargs)
-
-            return self.portal.call(go)
-        response: httpx.Response = self.http.request(method, url, **kwargs)
-        return response
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ in sync (WSGI) and async (ASGI) mode: the same rules and answers as the two adap
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import httpx
 import pytest
 from anyio.from_thread import BlockingPortal
 
@@ -14,39 +12,14 @@ from workos_middleware import AccessRule, Rule
 
 from support import APP_URL, SESSION_COOKIE, django_project, make_config, session_cookie
 from support import session_token as token_of
+from support.django_project import Site
 
 django_project.configure()
 
-from django.core.asgi import get_asgi_application  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
 BROWSER = {"accept": "text/html", "sec-fetch-mode": "navigate"}
 API = {"accept": "application/json"}
-
-
-class Site:
-    """The Django test project behind httpx, as a WSGI or an ASGI application."""
-
-    def __init__(self, kind: str, portal: BlockingPortal) -> None:
-        self.kind, self.portal = kind, portal
-        if kind == "asgi":
-            transport: Any = httpx.ASGITransport(app=get_asgi_application())
-            self.http: Any = httpx.AsyncClient(transport=transport, base_url=APP_URL)
-        else:
-            transport = httpx.WSGITransport(app=get_wsgi_application())
-            self.http = httpx.Client(transport=transport, base_url=APP_URL)
-        self.cookies = self.http.cookies
-
-    def __call__(self, url: str, **kwargs: Any) -> httpx.Response:
-        if self.kind == "asgi":
-
-            async def go() -> httpx.Response:
-                return await self.http.get(url, **kwargs)
-
-            return self.portal.call(go)
-        response: httpx.Response = self.http.get(url, **kwargs)
-        return response
 
 
 @pytest.fixture(params=["wsgi", "asgi"])

@@ -1,7 +1,7 @@
 """What the tests share, defined once: constants, the two-adapter client, cookies made
 through the real codec, URL helpers, live servers and the fixtures."""
 
-from .client import Client, asgi_app, make_config, make_provider, wsgi_app
+from .client import AppClient, Client, asgi_app, make_config, make_provider, wsgi_app
 from .clock import FakeClock, FrozenClock
 from .constants import (
     API_KEY,
@@ -36,6 +36,7 @@ __all__ = [
     "SESSION_COOKIE",
     "TOKEN_RESPONSE",
     "WORKOS_URL",
+    "AppClient",
     "Client",
     "FakeClock",
     "FrozenClock",

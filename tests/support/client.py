@@ -112,37 +112,32 @@ def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> lis
 # -- one sync client over both adapters ------------------------------------------------
 
 
-class Client:
-    """A sync httpx-like client; ``kind`` is "asgi" or "wsgi"."""
+class AppClient:
+    """Any app behind httpx, used synchronously: an ASGI app (``kind`` "asgi") through
+    ``ASGITransport`` on the portal's event loop, else a WSGI app through
+    ``WSGITransport``."""
 
-    def __init__(
-        self,
-        kind: str,
-        config: AuthConfig,
-        portal: BlockingPortal,
-        *,
-        asgi: Any = None,
-        wsgi: Any = None,
-    ) -> None:
+    def __init__(self, app: Any, kind: str, portal: BlockingPortal, base_url: str = APP_URL):
         self.kind = kind
-        self.config = config
-        base_url = config.origin
-        if kind == "asgi":
-            self.middleware: Any = AuthMiddleware(asgi or asgi_app(), config=config)
-            self._portal = portal
+        self.asgi = kind == "asgi"
+        self._portal = portal
+        if self.asgi:
             self._async = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=self.middleware), base_url=base_url
+                transport=httpx.ASGITransport(app=app), base_url=base_url
             )
             self.cookies = self._async.cookies
         else:
-            self.middleware = WSGIAuthMiddleware(wsgi or wsgi_app, config=config)
-            self._sync = httpx.Client(
-                transport=httpx.WSGITransport(app=self.middleware), base_url=base_url
-            )
+            self._sync = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=base_url)
             self.cookies = self._sync.cookies
 
+    @property
+    def http(self) -> Any:
+        """The underlying httpx client (``AsyncClient`` under ASGI), e.g. for
+        ``workos_middleware.testing.sign_in``."""
+        return self._async if self.asgi else self._sync
+
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        if self.kind == "asgi":
+        if self.asgi:
 
             async def go() -> httpx.Response:
                 return await self._async.request(method, url, **kwargs)
@@ -155,6 +150,26 @@ class Client:
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
+
+
+class Client(AppClient):
+    """The test apps behind the middleware; ``kind`` is "asgi" or "wsgi"."""
+
+    def __init__(
+        self,
+        kind: str,
+        config: AuthConfig,
+        portal: BlockingPortal,
+        *,
+        asgi: Any = None,
+        wsgi: Any = None,
+    ) -> None:
+        self.config = config
+        if kind == "asgi":
+            self.middleware: Any = AuthMiddleware(asgi or asgi_app(), config=config)
+        else:
+            self.middleware = WSGIAuthMiddleware(wsgi or wsgi_app, config=config)
+        super().__init__(self.middleware, kind, portal, base_url=config.origin)
 
     def set_cookie(self, name: str, value: str) -> None:
         """Replace the browser's cookie ``name`` (what an attacker or a test plants)."""

@@ -11,12 +11,16 @@ import json
 from typing import Any
 
 import django
+import httpx
+from anyio.from_thread import BlockingPortal
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
 from workos_middleware import AccessRule, get_csrf_token
 from workos_middleware.integrations.django import login_required
+
+from .client import AppClient
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -92,3 +96,18 @@ urlpatterns = [
     path("form", form),
     path("echo", echo),
 ]
+
+
+class Site(AppClient):
+    """This project behind httpx, as a WSGI or an ASGI application (after
+    :func:`configure`); calling it is a GET."""
+
+    def __init__(self, kind: str, portal: BlockingPortal) -> None:
+        from django.core.asgi import get_asgi_application
+        from django.core.wsgi import get_wsgi_application
+
+        app = get_asgi_application() if kind == "asgi" else get_wsgi_application()
+        super().__init__(app, kind, portal)
+
+    def __call__(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.get(url, **kwargs)
