@@ -1,12 +1,11 @@
 """The session: a signed, timestamped cookie holding the user's token, or (with a
 server-side store) a signed session id whose token lives in the store.
 
-This module owns the session end to end: serialising the token (never the WorkOS
-access token) into its cookie, identifying the session of a request, refreshing it,
-and building the public session value. A session expires ``max_age`` after it was
-last signed and is re-signed (extending it) at most once per ``update_age``, so
-ordinary responses carry no Set-Cookie. With a server-side store
-(:mod:`._session_store`) the same holds for the store's record and TTL.
+This module owns the session end to end: serialising the token (never the WorkOS access
+token) into its cookie, identifying the session of a request (as an :mod:`._identity`
+value) and refreshing it. A session expires ``max_age`` after it was last signed and is
+re-signed (extending it) at most once per ``update_age``, so ordinary responses carry no
+Set-Cookie. With a server-side store (:mod:`._session_store`) the same holds for its TTL.
 """
 
 from __future__ import annotations
