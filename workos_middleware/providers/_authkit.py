@@ -30,6 +30,7 @@ from .._types import ErrorCode, User
 from ._base import SignInResult
 from ._jwks import JWKSCache, verify_jwt
 from ._oauth import json_object
+from ._query import code_flow_query, passed_params
 
 __all__ = ["AuthKitProvider"]
 
@@ -38,7 +39,6 @@ logger = logging.getLogger("workos_middleware")
 DEFAULT_BASE_URL = "https://api.workos.com"
 _SELECTORS = ("provider", "connection_id", "organization_id")
 _ALLOWED = (*_SELECTORS, "login_hint", "domain_hint", "screen_hint")
-_MAX_PARAM_LENGTH = 512
 _DENIED = frozenset({"access_denied"})
 _NO_CONNECTION = frozenset(
     {"organization_invalid", "connection_invalid", "invalid_connection_selector"}
@@ -122,11 +122,7 @@ class AuthKitProvider:
     def authorization_params(
         self, query: Mapping[str, str], email: str | None
     ) -> Flow[dict[str, str]]:
-        params = {
-            key: query[key]
-            for key in _ALLOWED
-            if query.get(key) and len(query[key]) <= _MAX_PARAM_LENGTH
-        }
+        params = passed_params(query, _ALLOWED)
         if email and len(email) <= 254:
             params.setdefault("login_hint", email.strip())
         selectors = [key for key in _SELECTORS if key in params]
@@ -149,15 +145,13 @@ class AuthKitProvider:
         code_challenge: str,
         nonce: str | None = None,
     ) -> str:
-        query = {
-            **params,
-            "client_id": self.client_id,
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
+        query = code_flow_query(
+            params,
+            client_id=self.client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+        )
         return f"{self.base_url}/user_management/authorize?{urlencode(query)}"
 
     def error_code(self, error: str) -> ErrorCode:

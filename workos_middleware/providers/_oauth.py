@@ -28,6 +28,7 @@ from .._effects import Flow, call, elapsed, fetch
 from .._errors import ConfigurationError, ProviderError, provider_status_error
 from .._types import ErrorCode, User
 from ._base import SignInResult
+from ._query import code_flow_query, passed_params
 
 __all__ = [
     "ClientAuth",
@@ -44,7 +45,6 @@ ClientAuth = Literal["client_secret_basic", "client_secret_post"]
 IdPInitiated = Literal["refuse", "restart"]
 ProfileFunction = Callable[[dict[str, Any], dict[str, Any]], Any]
 
-_MAX_PARAM_LENGTH = 512
 # OAuth error codes that mean the user (or the IdP's policy) said no.
 _DENIED = frozenset({"access_denied", "consent_required", "interaction_required"})
 
@@ -141,11 +141,7 @@ class OAuthProvider:
     def authorization_params(
         self, query: Mapping[str, str], email: str | None
     ) -> Flow[dict[str, str]]:
-        params = {
-            key: query[key]
-            for key in self.allowed_params
-            if query.get(key) and len(query[key]) <= _MAX_PARAM_LENGTH
-        }
+        params = passed_params(query, self.allowed_params)
         if email and "login_hint" in self.allowed_params and len(email) <= 254:
             params.setdefault("login_hint", email.strip())
         return params
@@ -166,13 +162,12 @@ class OAuthProvider:
         query: dict[str, str] = {**self.extra_params, **params}
         if self.scope:
             query["scope"] = self.scope
-        query.update(
+        query = code_flow_query(
+            query,
             client_id=self.client_id,
             redirect_uri=redirect_uri,
-            response_type="code",
             state=state,
             code_challenge=code_challenge,
-            code_challenge_method="S256",
         )
         if nonce is not None and self.uses_nonce:
             query["nonce"] = nonce

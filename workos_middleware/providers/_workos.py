@@ -26,6 +26,7 @@ from .._errors import (
 )
 from .._types import ErrorCode
 from ._base import SignInResult
+from ._query import code_flow_query, passed_params
 from ._workos_profile import email_domain, profile_to_user, workos_json
 
 __all__ = ["AUTHORIZATION_PARAMS", "WorkOSProvider"]
@@ -58,8 +59,6 @@ _CALLBACK_ERRORS: dict[str, ErrorCode] = {
     "ambiguous_connection_selector": "NoConnection",
     "profile_not_allowed_outside_organization": "AccessDenied",
 }
-
-_MAX_PARAM_LENGTH = 512
 
 
 class WorkOSProvider:
@@ -122,11 +121,7 @@ class WorkOSProvider:
     def authorization_params(
         self, query: Mapping[str, str], email: str | None
     ) -> Flow[dict[str, str]]:
-        params = {
-            key: query[key]
-            for key in AUTHORIZATION_PARAMS
-            if query.get(key) and len(query[key]) <= _MAX_PARAM_LENGTH
-        }
+        params = passed_params(query, AUTHORIZATION_PARAMS)
         if email:
             domain = email_domain(email)
             if domain is None:
@@ -198,15 +193,13 @@ class WorkOSProvider:
         code_challenge: str,
         nonce: str | None = None,
     ) -> str:
-        query = {
-            **params,
-            "client_id": self.client_id,
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
+        query = code_flow_query(
+            params,
+            client_id=self.client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=code_challenge,
+        )
         return f"{self.base_url}/sso/authorize?{urlencode(query)}"
 
     def idp_initiated_params(self, code: str, query: Mapping[str, str]) -> Flow[dict[str, str]]:
