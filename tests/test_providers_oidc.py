@@ -115,24 +115,29 @@ def refused(client: Client, response: Any) -> None:
     assert session_user(client) is None
 
 
+# Each case is a function of the time the test runs (not the time tests are collected:
+# a long run would otherwise turn "issued in the future" into a valid token).
 @pytest.mark.parametrize(
-    "claims",
+    "claims_at",
     [
-        pytest.param({"key": OTHER_KEY}, id="bad-signature"),
-        pytest.param({"aud": "someone-else"}, id="wrong-audience"),
-        pytest.param({"aud": [OIDC_CLIENT_ID, "other"], "azp": "other"}, id="wrong-azp"),
-        pytest.param({"iss": "https://evil.test"}, id="wrong-issuer"),
-        pytest.param({"exp": int(time.time()) - 120, "iat": int(time.time()) - 400}, id="expired"),
-        pytest.param({"iat": int(time.time()) + 600}, id="issued-in-the-future"),
-        pytest.param({"iat": int(time.time()) - 7200}, id="issued-too-long-ago"),
-        pytest.param({"nonce": "not-the-one-sent"}, id="wrong-nonce"),
-        pytest.param({"exp": None}, id="no-exp"),
-        pytest.param({"sub": None}, id="no-sub"),
+        pytest.param(lambda now: {"key": OTHER_KEY}, id="bad-signature"),
+        pytest.param(lambda now: {"aud": "someone-else"}, id="wrong-audience"),
+        pytest.param(
+            lambda now: {"aud": [OIDC_CLIENT_ID, "other"], "azp": "other"}, id="wrong-azp"
+        ),
+        pytest.param(lambda now: {"iss": "https://evil.test"}, id="wrong-issuer"),
+        pytest.param(lambda now: {"exp": now - 120, "iat": now - 400}, id="expired"),
+        pytest.param(lambda now: {"iat": now + 600}, id="issued-in-the-future"),
+        pytest.param(lambda now: {"iat": now - 7200}, id="issued-too-long-ago"),
+        pytest.param(lambda now: {"nonce": "not-the-one-sent"}, id="wrong-nonce"),
+        pytest.param(lambda now: {"exp": None}, id="no-exp"),
+        pytest.param(lambda now: {"sub": None}, id="no-sub"),
     ],
 )
 def test_bad_id_tokens_create_no_session(
-    oidc_client: Client, idp: respx.MockRouter, claims: dict[str, Any]
+    oidc_client: Client, idp: respx.MockRouter, claims_at: Callable[[int], dict[str, Any]]
 ) -> None:
+    claims = claims_at(int(time.time()))
     refused(oidc_client, sign_in(oidc_client, idp, **claims))
 
 
