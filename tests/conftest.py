@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from support.adversary import browser, make_browser
 from support.emulator import admin
 from support.fixtures import (
     adapter,
@@ -19,7 +20,9 @@ from support.fixtures import (
 __all__ = [
     "adapter",
     "admin",
+    "browser",
     "client",
+    "make_browser",
     "make_client",
     "portal",
     "redis_cluster",

@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import respx
-from anyio.from_thread import BlockingPortal
 
 from support import (
     APP_URL,
@@ -28,7 +27,6 @@ from support import (
     SECRET,
     TOKEN_RESPONSE,
     WORKOS_URL,
-    make_config,
     make_provider,
     seal,
     session_cookie,
@@ -50,19 +48,6 @@ def workos() -> Iterator[respx.MockRouter]:
         router.get("/organizations", name="organizations").respond(200, json=NO_ORGANIZATIONS)
         router.post("/sso/token", name="token").respond(200, json=TOKEN_RESPONSE)
         yield router
-
-
-@pytest.fixture
-def make_browser(adapter: str, portal: BlockingPortal) -> Callable[..., Browser]:
-    def make(**overrides: Any) -> Browser:
-        return Browser(adapter, make_config(**overrides), portal)
-
-    return make
-
-
-@pytest.fixture
-def browser(make_browser: Callable[..., Browser]) -> Browser:
-    return make_browser()
 
 
 def no_calls(router: respx.MockRouter) -> bool:
@@ -341,33 +326,11 @@ def test_a_copied_state_cookie_gives_no_second_session(
     state = victim.state_of(victim.start_sign_in())
     copied = victim.cookies[STATE]
     assert victim.callback(code="c1", state=state).headers["location"] == f"{APP_URL}/dashboard"
-    other = victim_twin(victim)
+    other = victim.twin()
     other.set_cookie(STATE, copied)
     response = other.callback(code="c2", state=state)
     callback_refused_after_one(response, workos)
     signed_out(other)
-
-
-def victim_twin(browser: Browser) -> Browser:
-    """Another browser (its own cookie jar) talking to the same middleware instance."""
-    twin = Browser.__new__(Browser)
-    twin.kind, twin.config, twin.portal, twin.middleware = (
-        browser.kind,
-        browser.config,
-        browser.portal,
-        browser.middleware,
-    )
-    if browser.kind == "asgi":
-        twin._async = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=browser.middleware), base_url=browser.config.origin
-        )
-        twin.cookies = twin._async.cookies
-    else:
-        twin._sync = httpx.Client(
-            transport=httpx.WSGITransport(app=browser.middleware), base_url=browser.config.origin
-        )
-        twin.cookies = twin._sync.cookies
-    return twin
 
 
 def callback_refused_after_one(response: httpx.Response, router: respx.MockRouter) -> None:
@@ -381,7 +344,7 @@ def test_parallel_callbacks_with_one_code_give_one_session(
 ) -> None:
     state = browser.state_of(browser.start_sign_in())
     state_cookie = browser.cookies[STATE]
-    twins = [victim_twin(browser) for _ in range(6)]
+    twins = [browser.twin() for _ in range(6)]
     for twin in twins:
         twin.set_cookie(STATE, state_cookie)
     results: list[httpx.Response] = []

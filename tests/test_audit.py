@@ -15,14 +15,12 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from anyio.from_thread import BlockingPortal
 
 from support import (
     APP_URL,
     NO_ORGANIZATIONS,
     TOKEN_RESPONSE,
     WORKOS_URL,
-    make_config,
     make_provider,
 )
 from support.adversary import Browser
@@ -36,19 +34,6 @@ def workos() -> Iterator[respx.MockRouter]:
         router.get("/organizations", name="organizations").respond(200, json=NO_ORGANIZATIONS)
         router.post("/sso/token", name="token").respond(200, json=TOKEN_RESPONSE)
         yield router
-
-
-@pytest.fixture
-def make_browser(adapter: str, portal: BlockingPortal) -> Callable[..., Browser]:
-    def make(**overrides: Any) -> Browser:
-        return Browser(adapter, make_config(**overrides), portal)
-
-    return make
-
-
-@pytest.fixture
-def browser(make_browser: Callable[..., Browser]) -> Browser:
-    return make_browser()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from workos_middleware.emulator.defaults import ALICE_ID, EXAMPLE_ORG_ID
 
 from support import APP_URL, free_port, make_config, serve
 from support.adversary import Browser, asgi_app
+from support.emulator import pick
 
 ERROR = f"{APP_URL}/api/auth/error?error="
 
@@ -41,13 +42,6 @@ def emulator_url() -> Iterator[str]:
     server = serve(create_app(redirect_uris=[f"{APP_URL}/api/auth/callback/workos"]))
     yield server.url
     server.stop()
-
-
-@pytest.fixture
-def admin(emulator_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emulator_url) as client:
-        client.post("/_emulator/reset").raise_for_status()
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +73,9 @@ def make_browser(adapter: str, portal: BlockingPortal) -> Callable[..., Browser]
 
 def idp_approve(authorize_url: str, user_id: str | None = ALICE_ID) -> str:
     """Play the user on the emulator's IdP page; the Location back to the app."""
+    form = {"user": user_id} if user_id else {"action": "deny"}
     with httpx.Client() as idp:
-        page = idp.get(authorize_url)
-        assert page.status_code == 200, page.text
-        request_id = re.search(r'name="request" value="([^"]+)"', page.text)
-        assert request_id is not None
-        form = {"request": request_id.group(1)}
-        form.update({"user": user_id} if user_id else {"action": "deny"})
-        done = idp.post(authorize_url.split("?")[0] + "/complete", data=form)
-        assert done.status_code == 302, done.text
-        location: str = done.headers["location"]
+        location = pick(idp, authorize_url, **form)
         assert location.startswith(f"{APP_URL}/api/auth/callback/workos?")
         return location
 
@@ -243,7 +230,7 @@ def test_parallel_callbacks_with_one_code_give_exactly_one_session(
     browser = make_browser(emulator_url)
     callback = approved_callback(browser)
     state_cookie = browser.cookies["next-auth.state"]
-    twins = [_sharing(browser) for _ in range(5)]
+    twins = [browser.twin() for _ in range(5)]
     for twin in twins:
         twin.set_cookie("next-auth.state", state_cookie)
     barrier = threading.Barrier(len(twins))
@@ -265,23 +252,6 @@ def test_parallel_callbacks_with_one_code_give_exactly_one_session(
         assert response.status_code == 302
         assert response.headers["location"].startswith(APP_URL)
     assert token_calls(admin) == 1  # the rest refused before any exchange
-
-
-def _sharing(browser: Browser) -> Browser:
-    """Another browser (own cookies) on the same middleware instance."""
-    twin = Browser.__new__(Browser)
-    twin.kind, twin.config, twin.portal = browser.kind, browser.config, browser.portal
-    twin.middleware = browser.middleware
-    transport: Any
-    if browser.kind == "asgi":
-        transport = httpx.ASGITransport(app=browser.middleware)
-        twin._async = httpx.AsyncClient(transport=transport, base_url=browser.config.origin)
-        twin.cookies = twin._async.cookies
-    else:
-        transport = httpx.WSGITransport(app=browser.middleware)
-        twin._sync = httpx.Client(transport=transport, base_url=browser.config.origin)
-        twin.cookies = twin._sync.cookies
-    return twin
 
 
 def test_asgi_keeps_serving_while_a_token_call_is_slow(

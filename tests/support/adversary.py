@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
 import httpx
+import pytest
 from anyio.from_thread import BlockingPortal
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,6 +32,7 @@ from workos_middleware import (
     get_signin_context,
 )
 
+from .client import AppClient, make_config
 from .constants import WORKOS_URL
 
 SECRET_CONTENT = "the protected content"
@@ -96,34 +98,24 @@ def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
 # -- the browser ---------------------------------------------------------------------------
 
 
-class Browser:
+class Browser(AppClient):
     """A sync client over one adapter; ``kind`` is "asgi" or "wsgi"."""
 
     def __init__(self, kind: str, config: AuthConfig, portal: BlockingPortal) -> None:
-        self.kind = kind
         self.config = config
         self.portal = portal
         if kind == "asgi":
             self.middleware: Any = AuthMiddleware(asgi_app(), config=config)
-            self._async = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=self.middleware), base_url=config.origin
-            )
-            self.cookies = self._async.cookies
         else:
             self.middleware = WSGIAuthMiddleware(wsgi_app, config=config)
-            self._sync = httpx.Client(
-                transport=httpx.WSGITransport(app=self.middleware), base_url=config.origin
-            )
-            self.cookies = self._sync.cookies
+        super().__init__(self.middleware, kind, portal, base_url=config.origin)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        if self.kind == "asgi":
-
-            async def go() -> httpx.Response:
-                return await self._async.request(method, url, **kwargs)
-
-            return self.portal.call(go)
-        return self._sync.request(method, url, **kwargs)
+    def twin(self) -> Browser:
+        """Another browser (its own cookie jar) talking to the same middleware instance."""
+        other = Browser.__new__(Browser)
+        other.config, other.portal, other.middleware = self.config, self.portal, self.middleware
+        AppClient.__init__(other, self.middleware, self.kind, self.portal, self.config.origin)
+        return other
 
     def send(self, request: httpx.Request) -> httpx.Response:
         """Send a hand-built request as-is (raw path, raw headers), cookies not added."""
@@ -153,12 +145,6 @@ class Browser:
             return call_wsgi(self.middleware, method, target, headers, body)
         url = httpx.URL(self.config.origin).copy_with(raw_path=target)
         return self.send(httpx.Request(method, url, headers=headers, content=body))
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
 
     def cookie_name(self, purpose: str) -> str:
         name: str = self.middleware.core.jar.names[purpose]
@@ -192,6 +178,25 @@ class Browser:
 
     def sees_private(self) -> bool:
         return SECRET_CONTENT in self.get("/private").text
+
+
+# -- fixtures (registered in tests/conftest.py) ------------------------------------------
+
+
+@pytest.fixture
+def make_browser(adapter: str, portal: BlockingPortal) -> Callable[..., Browser]:
+    """Make a :class:`Browser` over the test's adapter; keywords go to ``make_config``."""
+
+    def make(**overrides: Any) -> Browser:
+        return Browser(adapter, make_config(**overrides), portal)
+
+    return make
+
+
+@pytest.fixture
+def browser(make_browser: Callable[..., Browser]) -> Browser:
+    """A :class:`Browser` with the default configuration."""
+    return make_browser()
 
 
 def call_wsgi(
