@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import respx
 
 from workos_middleware import AuthMiddleware, WSGIAuthMiddleware
@@ -81,12 +82,14 @@ def test_websocket_and_lifespan_scopes_pass_through() -> None:
         sent.append(message["type"])
 
     async def run() -> bool:
-        client = middleware.http_client  # created, as a first sign-in would
+        clients = middleware.http_clients
+        assert not isinstance(clients, httpx.AsyncClient)
+        client = await clients.get()  # created, as a first sign-in would
         await middleware({"type": "websocket", "path": "/ws"}, receive, send)
         await middleware({"type": "lifespan"}, receive, send)
-        return client.is_closed
+        return client.is_closed and clients.current() is None
 
-    assert asyncio.run(run()) is True  # the shared client is closed at shutdown
+    assert asyncio.run(run()) is True  # the loop's client is closed at shutdown
     assert scopes == ["websocket", "lifespan"]
     assert sent == ["lifespan.shutdown.complete"]
 

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._config import AuthConfig
 from ._core import AuthCore
-from ._drivers import new_async_client, run_async
+from ._drivers import AsyncClients, async_clients, run_async
 from ._forward import identity_headers
 from ._identity import Identity
 from ._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
@@ -176,19 +176,19 @@ class AuthMiddleware:
         self.app = app
         self.config = config
         self.core = AuthCore.build(self.config)
-        self._client = http_client
+        # The app's own client is used as given (it is the app's to close); otherwise
+        # one pooled client per running event loop, closed with its loop.
+        self._given = http_client
+        self._clients = async_clients(self.config.http_timeout)
 
     @property
-    def http_client(self) -> httpx.AsyncClient:
-        """The shared client for WorkOS calls: pooled, explicit timeouts, no retries."""
-        if self._client is None:
-            self._client = new_async_client(self.config.http_timeout)
-        return self._client
+    def http_clients(self) -> httpx.AsyncClient | AsyncClients:
+        """The clients for provider calls: pooled, explicit timeouts, no retries."""
+        return self._given if self._given is not None else self._clients
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the running loop's provider client and session store client."""
+        await self._clients.aclose()
         if self.core.stored is not None:
             await self.core.stored.store.aclose()
 
@@ -222,7 +222,7 @@ class AuthMiddleware:
             flow = identify_passthrough(
                 core, cookie_header, accept.decode("latin-1"), flow=identity
             )
-            identity = await run_async(flow, self.http_client)
+            identity = await run_async(flow, self.http_clients)
             if identity.failure is not None:  # the session store is down: fail closed
                 await _send_response(send, scope, identity.failure)
                 return
@@ -245,8 +245,8 @@ class AuthMiddleware:
         await self.app(scope, receive, _with_cookies(send, state))
 
     def _closing_on_shutdown(self, send: Send) -> Send:
-        """The app's lifespan messages go through unchanged; at shutdown the shared
-        client's connections are closed first."""
+        """The app's lifespan messages go through unchanged; at shutdown the loop's
+        clients' connections are closed first."""
 
         async def send_and_close(message: Message) -> None:
             if message["type"] == "lifespan.shutdown.complete":
@@ -262,5 +262,5 @@ class AuthMiddleware:
         if scope["method"] == "POST":
             body, too_large = await _read_body(receive)
         request = request_of(scope, path, body, too_large)
-        response = await run_async(handle(core, request), self.http_client)
+        response = await run_async(handle(core, request), self.http_clients)
         await _send_response(send, scope, response)

@@ -1,11 +1,14 @@
 """The loops that run flows: blocking for WSGI, asyncio for ASGI. Used only by the adapters.
 
-Each answers a :class:`~._effects.Fetch` with the shared httpx client (the body read
+Each answers a :class:`~._effects.Fetch` with the adapter's httpx client (the body read
 in full but capped at :data:`MAX_PROVIDER_RESPONSE_BYTES`), a
 :class:`~._effects.Call` by calling the user's function (awaiting it under ASGI) and a
 :class:`~._effects.StoreOp` with the store's blocking ``execute`` or asyncio
 ``aexecute``.
 These two drivers are the only code that differs between the adapters.
+
+The asyncio driver takes its client from :func:`async_clients` (one per running event
+loop, see :mod:`._per_loop`): pooled connections belong to the loop that opened them.
 """
 
 from __future__ import annotations
@@ -19,9 +22,18 @@ import httpx
 
 from ._effects import Call, Fetch, Flow, StoreOp
 from ._errors import ConfigurationError, ProviderError
+from ._per_loop import PerLoop
 from ._single_flight import SHARED
 
-__all__ = ["MAX_PROVIDER_RESPONSE_BYTES", "run_async", "run_sync"]
+__all__ = [
+    "MAX_PROVIDER_RESPONSE_BYTES",
+    "AsyncClients",
+    "async_clients",
+    "new_async_client",
+    "new_client",
+    "run_async",
+    "run_sync",
+]
 
 T = TypeVar("T")
 
@@ -66,6 +78,15 @@ def new_client(timeout: float) -> httpx.Client:
 def new_async_client(timeout: float) -> httpx.AsyncClient:
     """The asyncio twin of :func:`new_client`, with the same settings."""
     return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=5.0), follow_redirects=False)
+
+
+AsyncClients = PerLoop[httpx.AsyncClient]
+"""The asyncio clients of an adapter, one per running event loop."""
+
+
+def async_clients(timeout: float) -> AsyncClients:
+    """One :func:`new_async_client` per running event loop, each closed with its loop."""
+    return PerLoop(lambda: new_async_client(timeout), lambda client: client.aclose())
 
 
 def _send_sync(client: httpx.Client, request: httpx.Request) -> httpx.Response:
@@ -133,8 +154,10 @@ def run_sync(flow: Flow[T], client: httpx.Client) -> T:
             error = exc
 
 
-async def run_async(flow: Flow[T], client: httpx.AsyncClient) -> T:
-    """Drive ``flow`` to its result with asyncio I/O (the ASGI adapter)."""
+async def run_async(flow: Flow[T], clients: AsyncClients | httpx.AsyncClient) -> T:
+    """Drive ``flow`` to its result with asyncio I/O (the ASGI adapter). ``clients``:
+    the running loop's client is taken (or made) at the first ``Fetch``; a single
+    client given by the app is used as it is."""
     answer: Any = None
     error: Exception | None = None
     while True:
@@ -143,11 +166,16 @@ async def run_async(flow: Flow[T], client: httpx.AsyncClient) -> T:
             return effect.result
         answer, error = None, None
         try:
-            if isinstance(effect, Fetch) and effect.shared is not None:
-                send_async = functools.partial(_send_async, client, effect.request)
-                answer = await SHARED.send_async(effect.shared, send_async)
-            elif isinstance(effect, Fetch):
-                answer = await _send_async(client, effect.request)
+            if isinstance(effect, Fetch):
+                if isinstance(clients, httpx.AsyncClient):
+                    client = clients
+                else:
+                    client = await clients.get()
+                if effect.shared is not None:
+                    send_async = functools.partial(_send_async, client, effect.request)
+                    answer = await SHARED.send_async(effect.shared, send_async)
+                else:
+                    answer = await _send_async(client, effect.request)
             elif isinstance(effect, StoreOp):
                 answer = await effect.store.aexecute(effect)
             else:

@@ -19,13 +19,13 @@ write a session and its index entry run atomically even on a cluster.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Generator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ._effects import StoreOp
 from ._errors import ConfigurationError
+from ._per_loop import PerLoop
 from ._session_store import ServerSessionStore, StoreUnavailable
 
 __all__ = ["RedisSessionStore"]
@@ -149,8 +149,8 @@ class RedisSessionStore(ServerSessionStore):
         self.timeout = float(timeout)
         self.options = options
         self._sync: Any = None
-        self._async: Any = None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
+        # redis.asyncio's pooled connections belong to the loop that opened them.
+        self._async: PerLoop[Any] = PerLoop(self._new_async_client, lambda c: c.aclose())
 
     def describe(self) -> str:
         mode = "Redis Cluster" if self.cluster else "Redis"
@@ -186,20 +186,18 @@ class RedisSessionStore(ServerSessionStore):
                 self._sync = Redis.from_url(self.url, **self._client_options())
         return self._sync
 
-    def async_client(self) -> Any:
-        """The asyncio client of the running event loop."""
-        loop = asyncio.get_running_loop()
-        if self._async is None or self._async_loop is not loop:
-            if self.cluster:
-                from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+    def _new_async_client(self) -> Any:
+        if self.cluster:
+            from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 
-                self._async = AsyncRedisCluster.from_url(self.url, **self._client_options())
-            else:
-                from redis.asyncio import Redis as AsyncRedis
+            return AsyncRedisCluster.from_url(self.url, **self._client_options())
+        from redis.asyncio import Redis as AsyncRedis
 
-                self._async = AsyncRedis.from_url(self.url, **self._client_options())
-            self._async_loop = loop
-        return self._async
+        return AsyncRedis.from_url(self.url, **self._client_options())
+
+    async def async_client(self) -> Any:
+        """The asyncio client of the running event loop (one per loop, see ``_per_loop``)."""
+        return await self._async.get()
 
     def close(self) -> None:
         client, self._sync = self._sync, None
@@ -207,9 +205,7 @@ class RedisSessionStore(ServerSessionStore):
             client.close()
 
     async def aclose(self) -> None:
-        client, self._async = self._async, None
-        if client is not None and self._async_loop is asyncio.get_running_loop():
-            await client.aclose()
+        await self._async.aclose()
 
     # -- the operations ----------------------------------------------------------------
 
@@ -233,7 +229,7 @@ class RedisSessionStore(ServerSessionStore):
 
         steps = self._steps(op)
         try:
-            client = self.async_client()
+            client = await self.async_client()
             reply: Any = None
             while True:
                 command = steps.send(reply)

@@ -34,9 +34,10 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def serve(app: Any) -> LiveServer:
-    """Run ``app`` with uvicorn on a free loopback port; call ``stop()`` when done."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+def serve(app: Any, port: int = 0) -> LiveServer:
+    """Run ``app`` with uvicorn on loopback (``port``, or a free one); call ``stop()``
+    when done."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -40,7 +40,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .._config import AuthConfig
 from .._core import AuthCore
-from .._drivers import new_async_client, new_client, run_async, run_sync
+from .._drivers import async_clients, new_client, run_async, run_sync
 from .._errors import ConfigurationError, MiddlewareNotInstalled
 from .._forward import IDENTITY_ENVIRON_KEYS, identity_headers
 from .._guard_api import guarded_miss, is_allowed
@@ -98,19 +98,14 @@ class AuthMiddleware:
                     f"middleware); make these plain functions: {', '.join(asynchronous)}"
                 )
         self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
+        # Async views may run in a new event loop each (async_to_sync): one client each.
+        self.async_http_clients = async_clients(config.http_timeout)
 
     @property
     def http_client(self) -> httpx.Client:
         if self._client is None:
             self._client = new_client(self.config.http_timeout)
         return self._client
-
-    @property
-    def async_http_client(self) -> httpx.AsyncClient:
-        if self._async_client is None:
-            self._async_client = new_async_client(self.config.http_timeout)
-        return self._async_client
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
@@ -147,7 +142,7 @@ class AuthMiddleware:
         core = self._core_of(request)
         if core.is_auth_path(request.path_info or "/"):
             asked = auth_request(request)
-            answer = await run_async(handle(core, asked), self.async_http_client)
+            answer = await run_async(handle(core, asked), self.async_http_clients)
             return to_response(answer, asked.method)
         state = self._known_state(request)
         if state is None:
@@ -159,7 +154,7 @@ class AuthMiddleware:
             if cookie_header and core.sessions.present(cookie_header):
                 accept = request.META.get("HTTP_ACCEPT", "")
                 flow = identify_passthrough(core, cookie_header, accept)
-                identity = await run_async(flow, self.async_http_client)
+                identity = await run_async(flow, self.async_http_clients)
                 if identity.failure is not None:  # the session store is down: fail closed
                     return to_response(identity.failure, request.method or "GET")
             refused = self._guarded(core, request, identity, found)
