@@ -111,7 +111,7 @@ def test_a_chosen_user_gets_the_full_authenticate_answer(client: TestClient) -> 
         "admin",
         ["admin"],
     )
-    assert claims["permissions"] == ["widgets:read", "widgets:write", "members:manage"]
+    assert claims["permissions"] == ["reports:read", "reports:write", "widgets:manage"]
     assert claims["exp"] - claims["iat"] == 300
     assert claims["auth_time"] == claims["iat"] and claims["jti"]
 
@@ -281,7 +281,7 @@ def test_refresh_switches_organization(client: TestClient) -> None:
     assert (claims["org_id"], claims["role"], claims["permissions"]) == (
         ACME_ORG_ID,
         "member",
-        ["widgets:read"],
+        ["reports:read"],
     )
     # The session stays in Acme on the next plain refresh.
     assert refresh(client, switched["refresh_token"]).json()["organization_id"] == ACME_ORG_ID

@@ -279,7 +279,7 @@ def test_jwks_and_the_sealed_session(workos: WorkOSClient, live: LiveServer) -> 
     checked = session.authenticate()
     assert isinstance(checked, AuthenticateWithSessionCookieSuccessResponse), checked
     assert (checked.organization_id, checked.role) == (EXAMPLE_ORG_ID, "admin")
-    assert checked.permissions == ["widgets:read", "widgets:write", "members:manage"]
+    assert checked.permissions == ["reports:read", "reports:write", "widgets:manage"]
     refreshed = session.refresh(organization_id=ACME_ORG_ID)
     assert refreshed.authenticated and refreshed.organization_id == ACME_ORG_ID
 

@@ -118,14 +118,22 @@ class AdminEndpoints:
         try:
             body = await _body(request)
             _path_id(body, "organization id", organization_id)
-            organization, connections = parse_organization(body, organization_id=organization_id)
+            organization, connections, directories = parse_organization(
+                body, organization_id=organization_id
+            )
             for connection in connections or []:
                 other = self.state.data.connection(connection.id)
                 if other is not None and other.organization_id != organization_id:
                     raise DataError(f"connections: id {connection.id!r} is another's connection")
+            for directory in directories or []:
+                theirs = self.state.data.directory(directory.id)
+                if theirs is not None and theirs.organization_id != organization_id:
+                    raise DataError(f"directories: id {directory.id!r} is another's directory")
         except DataError as exc:
             return _bad_request(str(exc))
-        data = self.state.update_data(lambda d: d.put_organization(organization, connections))
+        data = self.state.update_data(
+            lambda d: d.put_organization(organization, connections, directories)
+        )
         return JSONResponse(dump_organization(organization, data))
 
     async def delete_organization(self, request: Request) -> Response:

@@ -15,9 +15,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import PREFIX, AdminEndpoints
+from .admin_lifecycle import LifecycleAdminEndpoints
 from .authkit import AuthKitEndpoints
 from .authorize import AuthorizeEndpoints
 from .datafile import load_data
+from .directory_sync import DirectorySyncEndpoints
+from .events import EventEndpoints
 from .faults import Endpoint, FaultName, with_faults
 from .organizations import OrganizationEndpoints
 from .pages import render
@@ -113,6 +116,43 @@ def provider_routes(
     ]
 
 
+RECENT_EVENTS = 20
+
+
+def recent_events(state: EmulatorState) -> list[dict[str, Any]]:
+    """The dashboard's newest events, each with who it is about and its deliveries."""
+    deliveries = state.deliverer.deliveries()
+    shown = []
+    for event in reversed(state.events.all()[-RECENT_EVENTS:]):
+        user = event.data.get("user")
+        about: dict[str, Any] = user if isinstance(user, dict) else event.data
+        shown.append(
+            {
+                **event.to_json(),
+                "subject": about.get("email") or about.get("id") or "",
+                "deliveries": [d for d in deliveries if d["event_id"] == event.id],
+            }
+        )
+    return shown
+
+
+def directory_sync_routes(
+    endpoints: DirectorySyncEndpoints, faulty: Callable[[FaultName, Endpoint], Endpoint]
+) -> list[Route]:
+    """The Directory Sync API's reads; one fault name, ``directory_sync``, covers them."""
+    routes = [
+        ("/directories", endpoints.list_directories),
+        ("/directories/{directory_id}", endpoints.get_directory),
+        ("/directory_users", endpoints.list_users),
+        ("/directory_users/{user_id}", endpoints.get_user),
+        ("/directory_groups", endpoints.list_groups),
+        ("/directory_groups/{group_id}", endpoints.get_group),
+    ]
+    return [
+        Route(path, faulty("directory_sync", handler), methods=["GET"]) for path, handler in routes
+    ]
+
+
 def create_app(
     *,
     client_id: str = DEFAULT_CLIENT_ID,
@@ -144,6 +184,9 @@ def create_app(
     tokens = TokenEndpoints(state)
     organizations = OrganizationEndpoints(state)
     admin = AdminEndpoints(state, sso, authkit)
+    lifecycle_admin = LifecycleAdminEndpoints(state)
+    directory_sync = DirectorySyncEndpoints(state)
+    events = EventEndpoints(state.events, lambda: state.api_key)
 
     async def index(request: Request) -> Response:
         return render(
@@ -157,6 +200,9 @@ def create_app(
             users=state.data.users,
             providers=state.data.providers,
             organization_names={o.id: o.name for o in state.data.organizations},
+            directories=state.data.directories,
+            webhooks=state.data.webhooks,
+            recent_events=recent_events(state),
             # Where IdP-initiated sign-in sends the browser: an app's WorkOS callback.
             sso_callback=next(
                 (u for u in state.redirect_uris if u.endswith("/callback/workos")),
@@ -194,8 +240,11 @@ def create_app(
         ),
         Route("/user_management/sessions/logout", authkit.logout, methods=["GET"]),
         Route("/sso/jwks/{client_id}", faulty("jwks", authkit.jwks), methods=["GET"]),
+        *directory_sync_routes(directory_sync, faulty),
+        Route("/events", faulty("events", events.list_events), methods=["GET"]),
         *provider_routes(providers, faulty),
         *admin.routes(),
+        *lifecycle_admin.routes(),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.add_middleware(RequestLog, state=state)

@@ -9,7 +9,6 @@ the user, an RS256 access token and a single-use refresh token of a new session.
 
 from __future__ import annotations
 
-import datetime
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -39,7 +38,7 @@ from .pages import error_page, render
 from .redirects import is_registered
 from .store import AuthSession, EmulatorState, PendingSignIn
 from .tokens import client_refusal, redeem, unsupported_grant
-from .wire import message_error, oauth_error, user_json
+from .wire import iso_timestamp, message_error, oauth_error, user_json
 
 AUTHKIT = "authkit"
 """The audience of AuthKit's codes, and the name of its key ring."""
@@ -63,11 +62,6 @@ def _authorize_problem(q: Mapping[str, str]) -> tuple[str, str] | None:
     if q.get("screen_hint") and q["screen_hint"] not in SCREEN_HINTS:
         return ("screen_hint", "screen_hint must be sign-in or sign-up.")
     return None
-
-
-def _iso(seconds: float) -> str:
-    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _origin(url: str) -> str:
@@ -341,14 +335,14 @@ class AuthKitEndpoints:
             claims["org_id"] = membership.organization_id
             claims["role"] = membership.role
             claims["roles"] = [membership.role]
-            claims["permissions"] = list(membership.permissions)
+            claims["permissions"] = self.state.data.permissions_of(membership)
         if session.impersonator is not None:
             claims["act"] = {"sub": session.impersonator["email"]}
         defect = token_defect(request)
         claims = spoil_claims(claims, defect, now)
         ring = self.state.key_ring(WORKOS_KEYS)
         answer = {
-            "user": {**user_json(user), "last_sign_in_at": _iso(session.created_at)},
+            "user": {**user_json(user), "last_sign_in_at": iso_timestamp(session.created_at)},
             "organization_id": session.organization_id,
             "access_token": ring.sign(claims, defect=defect),
             "refresh_token": self.state.issue_refresh_token(session.id),

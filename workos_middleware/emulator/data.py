@@ -17,6 +17,8 @@ VERIFIED_STATES = ("verified", "legacy_verified")
 VERIFICATION_STRATEGIES = ("manual", "dns")
 CONNECTION_STATES = ("active", "inactive")
 PROVIDER_KINDS = ("oidc", "github")
+DIRECTORY_STATES = ("linked", "validating", "invalid_credentials", "unlinked", "deleting")
+DIRECTORY_USER_STATES = ("active", "inactive", "suspended")
 DEFAULT_TIMESTAMP = "2024-01-01T00:00:00.000Z"
 
 
@@ -213,6 +215,90 @@ class Provider:
 
 
 @dataclass(frozen=True)
+class Role:
+    """An environment role (``admin``, ``member``) and the permissions it grants."""
+
+    slug: str
+    name: str
+    permissions: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class DirectoryGroup:
+    """A group of a directory, as the customer's IdP syncs it."""
+
+    id: str
+    name: str
+    idp_id: str
+    raw_attributes: Mapping[str, Any] = field(default_factory=dict)
+    created_at: str = DEFAULT_TIMESTAMP
+    updated_at: str = DEFAULT_TIMESTAMP
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    """A person the customer's directory provisions; ``groups`` are group ids."""
+
+    id: str
+    email: str
+    idp_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    state: str = "active"
+    role: str | None = None
+    groups: tuple[str, ...] = ()
+    custom_attributes: Mapping[str, Any] = field(default_factory=dict)
+    raw_attributes: Mapping[str, Any] = field(default_factory=dict)
+    created_at: str = DEFAULT_TIMESTAMP
+    updated_at: str = DEFAULT_TIMESTAMP
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or self.email
+
+
+@dataclass(frozen=True)
+class Directory:
+    """A Directory Sync connection of one organization, with its users and groups."""
+
+    id: str
+    name: str
+    organization_id: str
+    type: str = "generic scim v2.0"
+    state: str = "linked"
+    domain: str | None = None
+    external_key: str = ""
+    created_at: str = DEFAULT_TIMESTAMP
+    updated_at: str = DEFAULT_TIMESTAMP
+    groups: tuple[DirectoryGroup, ...] = ()
+    users: tuple[DirectoryUser, ...] = ()
+
+    def user(self, user_id: str) -> DirectoryUser | None:
+        return next((u for u in self.users if u.id == user_id), None)
+
+    def group(self, group_id: str) -> DirectoryGroup | None:
+        return next((g for g in self.groups if g.id == group_id), None)
+
+    def groups_of(self, user: DirectoryUser) -> list[DirectoryGroup]:
+        return [g for g in self.groups if g.id in user.groups]
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """Where the emulator sends signed events; ``events`` empty means every event."""
+
+    id: str
+    url: str
+    secret: str
+    events: tuple[str, ...] = ()
+
+    def wants(self, event: str) -> bool:
+        return not self.events or event in self.events
+
+
+@dataclass(frozen=True)
 class EmulatorData:
     """Everything the emulator knows: organizations, their SSO connections, AuthKit users,
     the OAuth providers it plays, and registered redirect URIs."""
@@ -222,6 +308,84 @@ class EmulatorData:
     redirect_uris: tuple[str, ...] = ()
     users: tuple[AuthKitUser, ...] = ()
     providers: tuple[Provider, ...] = ()
+    directories: tuple[Directory, ...] = ()
+    roles: tuple[Role, ...] = ()
+    webhooks: tuple[WebhookEndpoint, ...] = ()
+
+    def role(self, slug: str) -> Role | None:
+        return next((r for r in self.roles if r.slug == slug), None)
+
+    def permissions_of(self, membership: Membership) -> list[str]:
+        """What a membership may do: its role's permissions, then any of its own."""
+        role = self.role(membership.role)
+        granted = [*(role.permissions if role else ()), *membership.permissions]
+        return list(dict.fromkeys(granted))
+
+    def put_role(self, role: Role) -> EmulatorData:
+        kept = tuple(r for r in self.roles if r.slug != role.slug)
+        if len(kept) == len(self.roles):
+            return replace(self, roles=(*self.roles, role))
+        return replace(self, roles=tuple(role if r.slug == role.slug else r for r in self.roles))
+
+    def delete_role(self, slug: str) -> EmulatorData:
+        return replace(self, roles=tuple(r for r in self.roles if r.slug != slug))
+
+    def webhook(self, endpoint_id: str) -> WebhookEndpoint | None:
+        return next((w for w in self.webhooks if w.id == endpoint_id), None)
+
+    def put_webhook(self, endpoint: WebhookEndpoint) -> EmulatorData:
+        return replace(self, webhooks=_replace_or_append(self.webhooks, endpoint))
+
+    def delete_webhook(self, endpoint_id: str) -> EmulatorData:
+        return replace(self, webhooks=tuple(w for w in self.webhooks if w.id != endpoint_id))
+
+    def directory(self, directory_id: str) -> Directory | None:
+        return next((d for d in self.directories if d.id == directory_id), None)
+
+    def directories_of(self, organization_id: str) -> list[Directory]:
+        return [d for d in self.directories if d.organization_id == organization_id]
+
+    def directory_user(self, user_id: str) -> tuple[Directory, DirectoryUser] | None:
+        """A directory user with its directory."""
+        for directory in self.directories:
+            user = directory.user(user_id)
+            if user is not None:
+                return directory, user
+        return None
+
+    def directory_group(self, group_id: str) -> tuple[Directory, DirectoryGroup] | None:
+        """A directory group with its directory."""
+        for directory in self.directories:
+            group = directory.group(group_id)
+            if group is not None:
+                return directory, group
+        return None
+
+    def put_directory(self, directory: Directory) -> EmulatorData:
+        if self.organization(directory.organization_id) is None:
+            raise DataError(f"organization_id: no organization {directory.organization_id!r}")
+        return replace(self, directories=_replace_or_append(self.directories, directory))
+
+    def delete_directory(self, directory_id: str) -> EmulatorData:
+        return replace(self, directories=tuple(d for d in self.directories if d.id != directory_id))
+
+    def put_directory_user(self, directory_id: str, user: DirectoryUser) -> EmulatorData:
+        """Add or replace a user of a directory; its groups must be the directory's."""
+        directory = self.directory(directory_id)
+        if directory is None:
+            raise DataError(f"no directory {directory_id!r}")
+        unknown = [g for g in user.groups if directory.group(g) is None]
+        if unknown:
+            raise DataError(f"groups: no group {unknown[0]!r} in directory {directory_id!r}")
+        users = _replace_or_append(directory.users, user)
+        return self.put_directory(replace(directory, users=users))
+
+    def delete_directory_user(self, directory_id: str, user_id: str) -> EmulatorData:
+        directory = self.directory(directory_id)
+        if directory is None:
+            return self
+        users = tuple(u for u in directory.users if u.id != user_id)
+        return self.put_directory(replace(directory, users=users))
 
     def authkit_user(self, user_id: str) -> AuthKitUser | None:
         return next((u for u in self.users if u.id == user_id), None)
@@ -261,9 +425,13 @@ class EmulatorData:
         return [o for o in self.organizations if o.has_domain(domain, verified_only=verified_only)]
 
     def put_organization(
-        self, organization: Organization, connections: Sequence[Connection] | None = None
+        self,
+        organization: Organization,
+        connections: Sequence[Connection] | None = None,
+        directories: Sequence[Directory] | None = None,
     ) -> EmulatorData:
-        """Add or replace an organization; ``connections``, when given, replace its own."""
+        """Add or replace an organization; ``connections`` and ``directories``, when given,
+        replace its own."""
         organizations = _replace_or_append(self.organizations, organization)
         kept = self.connections
         if connections is not None:
@@ -272,7 +440,21 @@ class EmulatorData:
                 kept = _replace_or_append(
                     kept, replace(connection, organization_id=organization.id)
                 )
-        return replace(self, organizations=organizations, connections=kept)
+        kept_directories = self.directories
+        if directories is not None:
+            kept_directories = tuple(
+                d for d in kept_directories if d.organization_id != organization.id
+            )
+            for directory in directories:
+                kept_directories = _replace_or_append(
+                    kept_directories, replace(directory, organization_id=organization.id)
+                )
+        return replace(
+            self,
+            organizations=organizations,
+            connections=kept,
+            directories=kept_directories,
+        )
 
     def delete_organization(self, organization_id: str) -> EmulatorData:
         users = tuple(
@@ -286,6 +468,7 @@ class EmulatorData:
             self,
             organizations=tuple(o for o in self.organizations if o.id != organization_id),
             connections=tuple(c for c in self.connections if c.organization_id != organization_id),
+            directories=tuple(d for d in self.directories if d.organization_id != organization_id),
             users=users,
         )
 

@@ -15,16 +15,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from .data import (
     CONNECTION_STATES,
     DEFAULT_TIMESTAMP,
+    DIRECTORY_STATES,
+    DIRECTORY_USER_STATES,
     DOMAIN_STATES,
     PROVIDER_KINDS,
     VERIFICATION_STRATEGIES,
     AuthKitUser,
     Connection,
     DataError,
+    Directory,
+    DirectoryGroup,
+    DirectoryUser,
     Domain,
     EmulatorData,
     Membership,
@@ -32,7 +38,9 @@ from .data import (
     Provider,
     ProviderEmail,
     ProviderUser,
+    Role,
     User,
+    WebhookEndpoint,
     plain,
 )
 from .defaults import DEFAULT_DATA
@@ -213,13 +221,15 @@ _ORGANIZATION_FIELDS = (
     "created_at",
     "updated_at",
     "connections",
+    "directories",
 )
 
 
 def parse_organization(
     raw: object, *, path: str = "", organization_id: str | None = None
-) -> tuple[Organization, list[Connection] | None]:
-    """Read one organization; the connections are ``None`` when the field is absent."""
+) -> tuple[Organization, list[Connection] | None, list[Directory] | None]:
+    """Read one organization; its connections or directories are ``None`` when the field is
+    absent."""
     f = _Fields(raw, path, _ORGANIZATION_FIELDS)
     name = f.string("name")
     oid = organization_id or f.string("id", stable_id("org", name))
@@ -265,7 +275,187 @@ def parse_organization(
             )
             for i, c in enumerate(f.items("connections"))
         ]
-    return organization, connections
+    directories: list[Directory] | None = None
+    if "directories" in f.raw:
+        idp_ids = {u.email.lower(): u.idp_id for c in connections or [] for u in c.users}
+        directories = []
+        for i, d in enumerate(f.items("directories")):
+            directory = parse_directory(
+                d, path=f"{f.where('directories')}[{i}]", organization_id=oid, idp_ids=idp_ids
+            )
+            if any(x.id == directory.id for x in directories):
+                raise DataError(f"{f.where('directories')}[{i}].id: duplicate id {directory.id!r}")
+            directories.append(directory)
+    return organization, connections, directories
+
+
+_GROUP_FIELDS = ("id", "name", "idp_id", "raw_attributes", "created_at", "updated_at")
+_DIRECTORY_USER_FIELDS = (
+    "id",
+    "email",
+    "idp_id",
+    "first_name",
+    "last_name",
+    "state",
+    "role",
+    "groups",
+    "custom_attributes",
+    "raw_attributes",
+    "created_at",
+    "updated_at",
+)
+_DIRECTORY_FIELDS = (
+    "id",
+    "name",
+    "type",
+    "state",
+    "domain",
+    "external_key",
+    "created_at",
+    "updated_at",
+    "groups",
+    "users",
+)
+
+
+def parse_directory_group(raw: object, *, directory_id: str, path: str = "") -> DirectoryGroup:
+    """Read one directory group; its ids default to ones derived from its name."""
+    f = _Fields(raw, path, _GROUP_FIELDS)
+    name = f.string("name")
+    created_at = f.timestamp("created_at", DEFAULT_TIMESTAMP)
+    return DirectoryGroup(
+        id=f.string("id", stable_id("directory_group", directory_id, name)),
+        name=name,
+        idp_id=f.string("idp_id", stable_id("grp", directory_id, name).lower()[4:24]),
+        raw_attributes=f.mapping("raw_attributes"),
+        created_at=created_at,
+        updated_at=f.timestamp("updated_at", created_at),
+    )
+
+
+def parse_directory_user(
+    raw: object,
+    *,
+    directory_id: str,
+    groups: Sequence[DirectoryGroup],
+    path: str = "",
+    user_id: str | None = None,
+    idp_ids: Mapping[str, str] | None = None,
+) -> DirectoryUser:
+    """Read one directory user. ``groups`` name the directory's groups by id or by name.
+
+    Without an ``idp_id`` the user gets the one of the SSO profile with the same email in
+    ``idp_ids`` (the same person signing in), else one derived from the email.
+    """
+    f = _Fields(raw, path, _DIRECTORY_USER_FIELDS)
+    email = _email(f)
+    member_of: list[str] = []
+    for i, wanted in enumerate(f.strings("groups")):
+        group = next((g for g in groups if wanted in (g.id, g.name)), None)
+        if group is None:
+            raise DataError(f"{f.where('groups')}[{i}]: no group {wanted!r} in the directory")
+        if group.id not in member_of:
+            member_of.append(group.id)
+    role_raw = f.raw.get("role")
+    default_idp_id = (idp_ids or {}).get(email.lower()) or hashlib.sha256(
+        f"{directory_id}\x1f{email.lower()}".encode()
+    ).hexdigest()[:20]
+    created_at = f.timestamp("created_at", DEFAULT_TIMESTAMP)
+    return DirectoryUser(
+        id=user_id or f.string("id", stable_id("directory_user", directory_id, email.lower())),
+        email=email,
+        idp_id=f.string("idp_id", default_idp_id),
+        first_name=f.optional_string("first_name"),
+        last_name=f.optional_string("last_name"),
+        state=f.choice("state", DIRECTORY_USER_STATES, "active"),
+        role=None if role_raw is None else _slug(role_raw, f.where("role")),
+        groups=tuple(member_of),
+        custom_attributes=f.mapping("custom_attributes"),
+        raw_attributes=f.mapping("raw_attributes"),
+        created_at=created_at,
+        updated_at=f.timestamp("updated_at", created_at),
+    )
+
+
+def parse_directory(
+    raw: object,
+    *,
+    organization_id: str,
+    path: str = "",
+    directory_id: str | None = None,
+    idp_ids: Mapping[str, str] | None = None,
+) -> Directory:
+    """Read one directory of an organization, with its groups and users."""
+    f = _Fields(raw, path, _DIRECTORY_FIELDS)
+    name = f.string("name")
+    did = directory_id or f.string("id", stable_id("directory", organization_id, name))
+    groups: list[DirectoryGroup] = []
+    for i, group_raw in enumerate(f.items("groups")):
+        group = parse_directory_group(group_raw, directory_id=did, path=f"{f.where('groups')}[{i}]")
+        if any(g.id == group.id or g.name == group.name for g in groups):
+            raise DataError(f"{f.where('groups')}[{i}]: duplicate group {group.name!r}")
+        groups.append(group)
+    users: list[DirectoryUser] = []
+    for i, user_raw in enumerate(f.items("users")):
+        user = parse_directory_user(
+            user_raw,
+            directory_id=did,
+            groups=groups,
+            path=f"{f.where('users')}[{i}]",
+            idp_ids=idp_ids,
+        )
+        if any(u.id == user.id for u in users):
+            raise DataError(f"{f.where('users')}[{i}].id: duplicate user id {user.id!r}")
+        users.append(user)
+    created_at = f.timestamp("created_at", DEFAULT_TIMESTAMP)
+    return Directory(
+        id=did,
+        name=name,
+        organization_id=organization_id,
+        type=f.string("type", "generic scim v2.0"),
+        state=f.choice("state", DIRECTORY_STATES, "linked"),
+        domain=f.optional_string("domain"),
+        external_key=f.string("external_key", stable_id("key", did)[6:22]),
+        created_at=created_at,
+        updated_at=f.timestamp("updated_at", created_at),
+        groups=tuple(groups),
+        users=tuple(users),
+    )
+
+
+_ROLE_FIELDS = ("slug", "name", "permissions", "description")
+
+
+def parse_role(raw: object, *, path: str = "", slug: str | None = None) -> Role:
+    """Read one role and the permissions it grants."""
+    f = _Fields(raw, path, _ROLE_FIELDS)
+    role_slug = slug or f.string("slug")
+    return Role(
+        slug=role_slug,
+        name=f.string("name", role_slug.replace("-", " ").replace("_", " ").capitalize()),
+        permissions=f.strings("permissions"),
+        description=f.optional_string("description"),
+    )
+
+
+_WEBHOOK_FIELDS = ("id", "url", "secret", "events")
+
+
+def parse_webhook(
+    raw: object, *, path: str = "", endpoint_id: str | None = None
+) -> WebhookEndpoint:
+    """Read one webhook endpoint: an http(s) URL, its signing secret and its event types."""
+    f = _Fields(raw, path, _WEBHOOK_FIELDS)
+    url = f.string("url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise DataError(f"{f.where('url')}: expected an http or https URL")
+    return WebhookEndpoint(
+        id=endpoint_id or f.string("id", stable_id("we", url)),
+        url=url,
+        secret=f.string("secret"),
+        events=f.strings("events"),
+    )
 
 
 def _email(f: _Fields, key: str = "email") -> str:
@@ -414,16 +604,27 @@ def parse_provider(raw: object, *, path: str = "") -> Provider:
 
 def parse_data(raw: object) -> EmulatorData:
     """Read the whole data-file shape; ids must be unique."""
-    f = _Fields(raw, "", ("organizations", "connections", "redirect_uris", "users", "providers"))
+    f = _Fields(raw, "", _DATA_FIELDS)
     data = EmulatorData(redirect_uris=f.strings("redirect_uris"))
+    for i, role_raw in enumerate(f.items("roles")):
+        role = parse_role(role_raw, path=f"roles[{i}]")
+        if data.role(role.slug):
+            raise DataError(f"roles[{i}].slug: duplicate role {role.slug!r}")
+        data = data.put_role(role)
     for i, org_raw in enumerate(f.items("organizations")):
-        organization, connections = parse_organization(org_raw, path=f"organizations[{i}]")
+        organization, connections, directories = parse_organization(
+            org_raw, path=f"organizations[{i}]"
+        )
         if data.organization(organization.id):
             raise DataError(f"organizations[{i}].id: duplicate id {organization.id!r}")
         for connection in connections or []:
             if data.connection(connection.id):
                 raise DataError(f"organizations[{i}]: duplicate connection id {connection.id!r}")
             data = replace(data, connections=(*data.connections, connection))
+        for directory in directories or []:
+            if data.directory(directory.id):
+                raise DataError(f"organizations[{i}]: duplicate directory id {directory.id!r}")
+            data = replace(data, directories=(*data.directories, directory))
         data = data.put_organization(organization)
     for i, conn_raw in enumerate(f.items("connections")):
         connection = parse_connection(conn_raw, path=f"connections[{i}]")
@@ -446,7 +647,23 @@ def parse_data(raw: object) -> EmulatorData:
         if data.provider(provider.id):
             raise DataError(f"providers[{i}].id: duplicate id {provider.id!r}")
         data = replace(data, providers=(*data.providers, provider))
+    for i, webhook_raw in enumerate(f.items("webhooks")):
+        endpoint = parse_webhook(webhook_raw, path=f"webhooks[{i}]")
+        if data.webhook(endpoint.id):
+            raise DataError(f"webhooks[{i}].id: duplicate id {endpoint.id!r}")
+        data = data.put_webhook(endpoint)
     return data
+
+
+_DATA_FIELDS = (
+    "organizations",
+    "connections",
+    "redirect_uris",
+    "roles",
+    "users",
+    "providers",
+    "webhooks",
+)
 
 
 def load_data(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> EmulatorData:
@@ -473,17 +690,22 @@ def _dump_connections(connections: Sequence[Connection]) -> list[dict[str, Any]]
 
 
 def dump_organization(organization: Organization, data: EmulatorData) -> dict[str, Any]:
-    """One organization of the data file, with its connections."""
+    """One organization of the data file, with its connections and directories."""
     connections = _dump_connections(data.connections_of(organization.id))
-    return {**plain(organization), "connections": connections}
+    directories = [
+        plain(d, omit=("organization_id",)) for d in data.directories_of(organization.id)
+    ]
+    return {**plain(organization), "connections": connections, "directories": directories}
 
 
 def dump_data(data: EmulatorData) -> dict[str, Any]:
     """The data-file shape of ``data``; ``parse_data`` reads it back unchanged."""
     return {
         "redirect_uris": list(data.redirect_uris),
+        "roles": [plain(r) for r in data.roles],
         "organizations": [dump_organization(o, data) for o in data.organizations],
         "connections": _dump_connections([c for c in data.connections if not c.organization_id]),
         "users": [plain(u) for u in data.users],
         "providers": [plain(p) for p in data.providers],
+        "webhooks": [plain(w) for w in data.webhooks],
     }

@@ -1,7 +1,7 @@
 """The built-in test data, read from ``default-data.json`` beside this module (its only copy).
 
 The ids in that file never change between runs; the constants below are looked up in it, for
-tests and docs that name a built-in organization, connection or user.
+tests and docs that name a built-in organization, connection, user, directory or group.
 """
 
 from __future__ import annotations
@@ -41,3 +41,32 @@ ALICE_ID = _profile_id("alice@example.com")
 BOB_ID = _profile_id("bob@example.com")
 CAROL_ID = _profile_id("carol@acme.test")
 DANA_ID = _profile_id("dana@gmail.com")
+
+
+def _directories() -> list[dict[str, Any]]:
+    return [d for o in DEFAULT_DATA["organizations"] for d in o.get("directories", [])]
+
+
+def _directory_id(name: str) -> str:
+    return str(next(d["id"] for d in _directories() if d["name"] == name))
+
+
+def _directory_user_id(email: str) -> str:
+    users = [u for d in _directories() for u in d["users"]]
+    return str(next(u["id"] for u in users if u["email"] == email))
+
+
+def _group_id(name: str) -> str:
+    groups = [g for d in _directories() for g in d["groups"]]
+    return str(next(g["id"] for g in groups if g["name"] == name))
+
+
+EXAMPLE_DIRECTORY_ID = _directory_id("Example Okta SCIM")
+ACME_DIRECTORY_ID = _directory_id("Acme Entra ID SCIM")
+ALICE_DIRECTORY_USER_ID = _directory_user_id("alice@example.com")
+BOB_DIRECTORY_USER_ID = _directory_user_id("bob@example.com")
+CAROL_DIRECTORY_USER_ID = _directory_user_id("carol@acme.test")
+ENGINEERING_GROUP_ID = _group_id("Engineering")
+ADMINS_GROUP_ID = _group_id("Admins")
+SALES_GROUP_ID = _group_id("Sales")
+FINANCE_GROUP_ID = _group_id("Finance")

@@ -22,7 +22,15 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 FaultName = str | Callable[[Request], str]
 """A fault name, or a function of the request giving one."""
 
-ENDPOINTS = ("token", "profile", "organizations", "authenticate", "jwks")
+ENDPOINTS = (
+    "token",
+    "profile",
+    "organizations",
+    "authenticate",
+    "jwks",
+    "directory_sync",
+    "events",
+)
 """The WorkOS endpoints faults apply to; each provider adds ``<id>.token`` and its others."""
 KINDS = ("latency", "status", "malformed_json", "invalid_grant", "huge_body", "token_defect")
 _FIELDS = (

@@ -1,13 +1,22 @@
-"""Reading what a request carries: fields (JSON, form or query string) and a bearer token."""
+"""Reading what a request carries: fields (JSON, form or query string), a bearer token (the
+API key), and the paging parameters of a list."""
 
 from __future__ import annotations
 
+import hmac
 import json
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
+from starlette.responses import Response
+
+from .wire import message_error
 
 MAX_BODY = 1024 * 1024
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+ORDERS = ("desc", "asc", "normal")
 
 
 class BodyError(ValueError):
@@ -65,3 +74,41 @@ def bearer_token(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
+
+
+def api_key_refusal(request: Request, api_key: str) -> Response | None:
+    """The 401 for a request without the API key as its bearer token, if so."""
+    token = bearer_token(request)
+    if token is None or not hmac.compare_digest(token, api_key):
+        return message_error("Unauthorized: missing or invalid API key.", 401)
+    return None
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A list request's ``limit``, ``order`` and cursors."""
+
+    limit: int
+    order: str
+    before: str | None
+    after: str | None
+
+    @property
+    def newest_first(self) -> bool:
+        return self.order != "asc"
+
+
+def paging(request: Request, *, default_order: str = "desc") -> Paging | Response:
+    """The paging parameters of a list request, or its 422 answer: ``limit`` 1-100
+    (default 10) and ``order`` ``desc``, ``asc`` or ``normal``."""
+    q = request.query_params
+    try:
+        limit = int(q.get("limit", DEFAULT_LIMIT))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        return message_error(f"limit must be between 1 and {MAX_LIMIT}.", 422)
+    order = q.get("order", default_order)
+    if order not in ORDERS:
+        return message_error(f"order must be one of {', '.join(ORDERS)}.", 422)
+    return Paging(limit, order, q.get("before") or None, q.get("after") or None)

@@ -6,6 +6,7 @@ Everything lives in memory behind one lock, so tests may also reach it in-proces
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 from collections import deque
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .data import EmulatorData
+from .events import Event, EventLog
 from .faults import ENDPOINTS, Fault, parse_fault
 from .ids import new_id, new_ulid
 from .keys import KeyRing
+from .webhooks import Deliverer
 
 CODE_LIFETIME = 600
 """Seconds an authorization code stays redeemable (WorkOS: about ten minutes)."""
@@ -124,6 +127,8 @@ class EmulatorState:
         self._faults: list[Fault] = []
         self._fault_count = 0
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
+        self.events = EventLog(clock)
+        self.deliverer = Deliverer(clock)
 
     # -- data -----------------------------------------------------------------------------
 
@@ -137,6 +142,8 @@ class EmulatorState:
             self._rings.clear()
             self._faults.clear()
             self._log.clear()
+            self.events.clear()
+            self.deliverer.clear()
 
     def update_data(self, change: Callable[[EmulatorData], EmulatorData]) -> EmulatorData:
         """Apply ``change`` to the current data atomically and keep its result."""
@@ -147,6 +154,19 @@ class EmulatorState:
     @property
     def redirect_uris(self) -> tuple[str, ...]:
         return self.extra_redirect_uris + self.data.redirect_uris
+
+    # -- events ---------------------------------------------------------------------------
+
+    def emit(self, event: str, data: dict[str, Any], organization_id: str | None) -> Event:
+        """Record an event for the Events API and send it to the subscribed endpoints."""
+        recorded = self.events.record(event, data, organization_id)
+        self.deliver(recorded)
+        return recorded
+
+    def deliver(self, event: Event) -> None:
+        """Send ``event`` (again) to every webhook endpoint subscribed to its type."""
+        body = json.dumps(event.to_json(), separators=(",", ":")).encode("utf-8")
+        self.deliverer.send(event.id, event.event, body, self.data.webhooks)
 
     # -- sign-in --------------------------------------------------------------------------
 

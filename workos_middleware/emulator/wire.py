@@ -6,18 +6,36 @@ wire has (``object``, ids of the parent, fields WorkOS always sends as ``null``)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from starlette.responses import JSONResponse
 
-from .data import AuthKitUser, Connection, Organization, User, plain
+from .data import (
+    AuthKitUser,
+    Connection,
+    Directory,
+    DirectoryGroup,
+    DirectoryUser,
+    Organization,
+    User,
+    plain,
+)
+
+T = TypeVar("T")
 
 SSO = "sso"
 """The audience of the SSO API's codes and access tokens (``/sso/token``, ``/sso/profile``)."""
 ACCESS_TOKEN_LIFETIME = 600
 """Seconds an SSO access token lives; WorkOS's ``expires_in``."""
 INVALID_GRANT = "The code has expired or has already been used."
+
+
+def iso_timestamp(seconds: float) -> str:
+    """``seconds`` since the epoch as WorkOS writes times: ``2024-01-01T00:00:00.000Z``."""
+    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def profile_json(user: User, connection: Connection) -> dict[str, Any]:
@@ -75,6 +93,51 @@ def organization_json(organization: Organization) -> dict[str, Any]:
     }
 
 
+def directory_json(directory: Directory) -> dict[str, Any]:
+    """The WorkOS directory object, with the counts of its users and groups."""
+    active = sum(1 for u in directory.users if u.state == "active")
+    return {
+        "object": "directory",
+        **plain(directory, omit=("groups", "users")),
+        "metadata": {
+            "users": {"active": active, "inactive": len(directory.users) - active},
+            "groups": len(directory.groups),
+        },
+    }
+
+
+def directory_group_json(group: DirectoryGroup, directory: Directory) -> dict[str, Any]:
+    """The WorkOS directory group object."""
+    return {
+        "object": "directory_group",
+        **plain(group),
+        "directory_id": directory.id,
+        "organization_id": directory.organization_id,
+    }
+
+
+def directory_user_json(
+    user: DirectoryUser, directory: Directory, *, groups: bool = True
+) -> dict[str, Any]:
+    """The WorkOS directory user object: its primary email in ``email`` and ``emails``,
+    its role as ``{"slug"}``, and (unless ``groups`` is false, as in events) its groups."""
+    name = " ".join(part for part in (user.first_name, user.last_name) if part) or None
+    answer = {
+        "object": "directory_user",
+        **plain(user, omit=("groups", "role")),
+        "directory_id": directory.id,
+        "organization_id": directory.organization_id,
+        "name": name,
+        "emails": [{"primary": True, "type": "work", "value": user.email}],
+        "username": user.email,
+        "job_title": None,
+        "role": {"slug": user.role} if user.role is not None else None,
+    }
+    if groups:
+        answer["groups"] = [directory_group_json(g, directory) for g in directory.groups_of(user)]
+    return answer
+
+
 def list_json(
     items: Sequence[dict[str, Any]], *, before: str | None, after: str | None
 ) -> dict[str, Any]:
@@ -83,6 +146,34 @@ def list_json(
         "data": list(items),
         "list_metadata": {"before": before, "after": after},
     }
+
+
+def page_json(
+    ordered: Sequence[T],
+    key: Callable[[T], str],
+    render: Callable[[T], dict[str, Any]],
+    *,
+    limit: int,
+    before: str | None,
+    after: str | None,
+) -> dict[str, Any]:
+    """One page of ``ordered`` (``limit`` items after the id ``after`` or before ``before``)
+    and the cursors around it, WorkOS's way: an unknown cursor is past the end."""
+    ids = [key(item) for item in ordered]
+    if after:
+        start = ids.index(after) + 1 if after in ids else len(ids)
+        end = min(start + limit, len(ids))
+    elif before:
+        end = ids.index(before) if before in ids else 0
+        start = max(end - limit, 0)
+    else:
+        start, end = 0, min(limit, len(ids))
+    page = ordered[start:end]
+    return list_json(
+        [render(item) for item in page],
+        before=key(page[0]) if page and start > 0 else None,
+        after=key(page[-1]) if page and end < len(ids) else None,
+    )
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:

@@ -1,0 +1,288 @@
+"""The admin API's lifecycle half: directory users, webhook endpoints, events and roles.
+
+Each directory change answers JSON to a test (the event it emitted), or, when the
+dashboard's form posted it, sends the browser back to the dashboard (303). The dashboard's
+forms are refused when another site's page posted them (``Origin`` of another host).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .admin import PREFIX, _bad_request, _body, _not_found, _path_id
+from .data import DataError, plain
+from .datafile import parse_directory, parse_directory_user, parse_role, parse_webhook
+from .dsync import ChangeError, DirectoryChanges
+from .events import Event
+from .forms import BodyError, read_fields
+from .ids import new_id
+from .oauth import own_base_url
+from .pages import error_page
+from .store import EmulatorState
+from .wire import message_error
+
+DASHBOARD_ANCHOR = "#directories"
+
+
+def _from_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type == "application/x-www-form-urlencoded"
+
+
+def _foreign_origin(request: Request) -> bool:
+    """A form posted by another site's page (its ``Origin`` is not this host's)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return urlsplit(origin).netloc.lower() != request.url.netloc.lower()
+
+
+class LifecycleAdminEndpoints:
+    """The ``/_emulator/`` routes that change directories and read events and deliveries."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+        self.changes = DirectoryChanges(state)
+
+    def routes(self) -> list[BaseRoute]:
+        user = f"{PREFIX}/directory_users/{{user_id}}"
+        return [
+            Route(f"{PREFIX}/directories/{{directory_id}}", self.put_directory, methods=["PUT"]),
+            Route(
+                f"{PREFIX}/directories/{{directory_id}}",
+                self.delete_directory,
+                methods=["DELETE"],
+            ),
+            Route(
+                f"{PREFIX}/directories/{{directory_id}}/users/{{user_id}}",
+                self.put_directory_user,
+                methods=["PUT"],
+            ),
+            Route(f"{user}/deactivate", self.deactivate, methods=["POST"]),
+            Route(f"{user}/reactivate", self.reactivate, methods=["POST"]),
+            Route(user, self.delete_user, methods=["DELETE"]),
+            Route(f"{user}/delete", self.delete_user, methods=["POST"]),
+            Route(f"{user}/groups", self.add_to_group, methods=["POST"]),
+            Route(f"{user}/groups/{{group_id}}", self.remove_from_group, methods=["DELETE"]),
+            Route(f"{user}/groups/{{group_id}}/remove", self.remove_from_group, methods=["POST"]),
+            Route(f"{PREFIX}/events", self.list_events, methods=["GET"]),
+            Route(f"{PREFIX}/events", self.add_event, methods=["POST"]),
+            Route(f"{PREFIX}/events/{{event_id}}/redeliver", self.redeliver, methods=["POST"]),
+            Route(f"{PREFIX}/webhooks", self.list_webhooks, methods=["GET"]),
+            Route(f"{PREFIX}/webhooks", self.add_webhook, methods=["POST"]),
+            Route(f"{PREFIX}/webhooks/deliveries", self.list_deliveries, methods=["GET"]),
+            Route(f"{PREFIX}/webhooks/{{endpoint_id}}", self.put_webhook, methods=["PUT"]),
+            Route(f"{PREFIX}/webhooks/{{endpoint_id}}", self.delete_webhook, methods=["DELETE"]),
+            Route(f"{PREFIX}/roles/{{slug}}", self.put_role, methods=["PUT"]),
+            Route(f"{PREFIX}/roles/{{slug}}", self.delete_role, methods=["DELETE"]),
+        ]
+
+    # -- directory changes ----------------------------------------------------------------
+
+    async def _answer(self, request: Request, change: Callable[[], Event]) -> Response:
+        """Make a change; JSON for the admin API, back to the dashboard for its forms."""
+        form = _from_form(request)
+        if form and _foreign_origin(request):
+            return error_page(
+                "Form from another site",
+                "The emulator's dashboard only accepts its own forms.",
+                status=403,
+            )
+        try:
+            event = change()
+        except ChangeError as exc:
+            if form:
+                return error_page("Not changed", str(exc), status=exc.status)
+            return message_error(str(exc), exc.status)
+        if form:
+            return RedirectResponse(own_base_url(request) + "/" + DASHBOARD_ANCHOR, 303)
+        return JSONResponse(event.to_json())
+
+    async def deactivate(self, request: Request) -> Response:
+        user_id = request.path_params["user_id"]
+        return await self._answer(request, lambda: self.changes.set_state(user_id, "inactive"))
+
+    async def reactivate(self, request: Request) -> Response:
+        user_id = request.path_params["user_id"]
+        return await self._answer(request, lambda: self.changes.set_state(user_id, "active"))
+
+    async def delete_user(self, request: Request) -> Response:
+        user_id = request.path_params["user_id"]
+        return await self._answer(request, lambda: self.changes.delete(user_id))
+
+    async def add_to_group(self, request: Request) -> Response:
+        """Body ``{"group_id": ...}`` (or the dashboard's form field ``group_id``)."""
+        try:
+            fields, _ = await read_fields(request)
+        except BodyError as exc:
+            return _bad_request(str(exc))
+        group_id = fields.get("group_id", "")
+        if not group_id:
+            return _bad_request("group_id: expected the id of a group of the directory")
+        user_id = request.path_params["user_id"]
+        return await self._answer(
+            request, lambda: self.changes.regroup(user_id, group_id, member=True)
+        )
+
+    async def remove_from_group(self, request: Request) -> Response:
+        user_id, group_id = request.path_params["user_id"], request.path_params["group_id"]
+        return await self._answer(
+            request, lambda: self.changes.regroup(user_id, group_id, member=False)
+        )
+
+    async def put_directory(self, request: Request) -> Response:
+        """Add or replace a directory (body: one of an organization's ``directories`` with
+        its ``organization_id``); no event is sent."""
+        directory_id = request.path_params["directory_id"]
+        try:
+            body = await _body(request)
+            _path_id(body, "directory id", directory_id)
+            if not isinstance(body, dict):
+                raise DataError("body: expected a JSON object")
+            existing = self.state.data.directory(directory_id)
+            organization_id = body.get("organization_id") or (
+                existing.organization_id if existing else None
+            )
+            if not isinstance(organization_id, str):
+                raise DataError("organization_id: expected the id of an organization")
+            fields = {k: v for k, v in body.items() if k != "organization_id"}
+            directory = parse_directory(
+                fields, organization_id=organization_id, directory_id=directory_id
+            )
+            self.state.update_data(lambda d: d.put_directory(directory))
+        except DataError as exc:
+            return _bad_request(str(exc))
+        return JSONResponse(plain(directory))
+
+    async def delete_directory(self, request: Request) -> Response:
+        directory_id = request.path_params["directory_id"]
+        if self.state.data.directory(directory_id) is None:
+            return _not_found(f"No directory {directory_id!r}.")
+        self.state.update_data(lambda d: d.delete_directory(directory_id))
+        return Response(status_code=204)
+
+    async def put_directory_user(self, request: Request) -> Response:
+        """Add (``dsync.user.created``) or replace (``dsync.user.updated``) a directory user."""
+        directory_id = request.path_params["directory_id"]
+        user_id = request.path_params["user_id"]
+        directory = self.state.data.directory(directory_id)
+        if directory is None:
+            return _not_found(f"No directory {directory_id!r}.")
+        try:
+            body = await _body(request)
+            _path_id(body, "user id", user_id)
+            user = parse_directory_user(
+                body, directory_id=directory_id, groups=directory.groups, user_id=user_id
+            )
+            event = self.changes.put_user(directory_id, user)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        except ChangeError as exc:
+            return message_error(str(exc), exc.status)
+        return JSONResponse(event.to_json())
+
+    # -- events ---------------------------------------------------------------------------
+
+    async def list_events(self, request: Request) -> Response:
+        return JSONResponse({"data": [e.to_json() for e in self.state.events.all()]})
+
+    async def add_event(self, request: Request) -> Response:
+        """Record and send any event: ``{"event": TYPE, "data": {...}, "organization_id"?}``."""
+        try:
+            body = await _body(request)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("event"), str)
+            or not body["event"]
+        ):
+            return _bad_request("event: expected an event type such as dsync.user.updated")
+        if not isinstance(body.get("data"), dict):
+            return _bad_request("data: expected a JSON object")
+        organization_id = body.get("organization_id")
+        if organization_id is not None and not isinstance(organization_id, str):
+            return _bad_request("organization_id: expected a string or null")
+        event = self.state.emit(body["event"], body["data"], organization_id)
+        return JSONResponse(event.to_json(), status_code=201)
+
+    async def redeliver(self, request: Request) -> Response:
+        """Send a recorded event again, freshly signed (a replay, as WorkOS's retries are)."""
+        event = self.state.events.get(request.path_params["event_id"])
+        if event is None:
+            return _not_found(f"No event {request.path_params['event_id']!r}.")
+        self.state.deliver(event)
+        return JSONResponse(event.to_json(), status_code=202)
+
+    # -- webhook endpoints ----------------------------------------------------------------
+
+    async def list_webhooks(self, request: Request) -> Response:
+        return JSONResponse({"data": [plain(w) for w in self.state.data.webhooks]})
+
+    async def add_webhook(self, request: Request) -> Response:
+        """Register an endpoint: ``{"url", "secret", "events"?}``; the id is made up."""
+        try:
+            body = await _body(request)
+            if isinstance(body, dict) and "id" not in body:
+                body = {**body, "id": new_id("we", self.state.clock())}
+            endpoint = parse_webhook(body)
+            if self.state.data.webhook(endpoint.id) is not None:
+                raise DataError(f"id: {endpoint.id!r} is already registered")
+        except DataError as exc:
+            return _bad_request(str(exc))
+        self.state.update_data(lambda d: d.put_webhook(endpoint))
+        return JSONResponse(plain(endpoint), status_code=201)
+
+    async def put_webhook(self, request: Request) -> Response:
+        endpoint_id = request.path_params["endpoint_id"]
+        try:
+            body = await _body(request)
+            _path_id(body, "endpoint id", endpoint_id)
+            endpoint = parse_webhook(body, endpoint_id=endpoint_id)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        self.state.update_data(lambda d: d.put_webhook(endpoint))
+        return JSONResponse(plain(endpoint))
+
+    async def delete_webhook(self, request: Request) -> Response:
+        endpoint_id = request.path_params["endpoint_id"]
+        if self.state.data.webhook(endpoint_id) is None:
+            return _not_found(f"No webhook endpoint {endpoint_id!r}.")
+        self.state.update_data(lambda d: d.delete_webhook(endpoint_id))
+        return Response(status_code=204)
+
+    async def list_deliveries(self, request: Request) -> Response:
+        """Every delivery (newest last) with its attempts; ``?event_id=`` for one event's."""
+        wanted = request.query_params.get("event_id")
+        deliveries = self.state.deliverer.deliveries()
+        if wanted:
+            deliveries = [d for d in deliveries if d["event_id"] == wanted]
+        return JSONResponse({"data": deliveries})
+
+    # -- roles ----------------------------------------------------------------------------
+
+    async def put_role(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        try:
+            body = await _body(request)
+            if isinstance(body, dict) and body.get("slug", slug) != slug:
+                raise DataError("slug: differs from the role in the path")
+            if isinstance(body, dict):
+                body = {k: v for k, v in body.items() if k != "slug"}
+            role = parse_role(body, slug=slug)
+        except DataError as exc:
+            return _bad_request(str(exc))
+        self.state.update_data(lambda d: d.put_role(role))
+        return JSONResponse(plain(role))
+
+    async def delete_role(self, request: Request) -> Response:
+        slug = request.path_params["slug"]
+        if self.state.data.role(slug) is None:
+            return _not_found(f"No role {slug!r}.")
+        self.state.update_data(lambda d: d.delete_role(slug))
+        return Response(status_code=204)

@@ -1,0 +1,189 @@
+"""The Directory Sync API: ``/directories``, ``/directory_users`` and ``/directory_groups``.
+
+All need the API key as a bearer token and answer WorkOS's list shape with ``limit``,
+``order``, ``before`` and ``after`` (ids), newest first by default (by ``created_at``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .data import Directory, DirectoryGroup, DirectoryUser
+from .forms import api_key_refusal, paging
+from .store import EmulatorState
+from .wire import (
+    directory_group_json,
+    directory_json,
+    directory_user_json,
+    message_error,
+    page_json,
+)
+
+T = TypeVar("T")
+
+
+def _not_found(kind: str, item_id: str) -> Response:
+    return message_error(f"{kind} not found: '{item_id}'.", 404, code="entity_not_found")
+
+
+class DirectorySyncEndpoints:
+    """The Directory Sync routes, bound to one :class:`EmulatorState`."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    def _list(
+        self,
+        request: Request,
+        items: list[tuple[Directory, T]],
+        key: Callable[[T], str],
+        created: Callable[[T], str],
+        render: Callable[[Directory, T], dict[str, Any]],
+    ) -> Response:
+        page = paging(request)
+        if isinstance(page, Response):
+            return page
+        items.sort(key=lambda pair: (created(pair[1]), key(pair[1])), reverse=page.newest_first)
+        return JSONResponse(
+            page_json(
+                items,
+                lambda pair: key(pair[1]),
+                lambda pair: render(*pair),
+                limit=page.limit,
+                before=page.before,
+                after=page.after,
+            )
+        )
+
+    def _directories(self, request: Request) -> list[Directory] | Response:
+        """The directories a list is limited to by its ``directory`` parameter."""
+        directory_id = request.query_params.get("directory")
+        if directory_id is None:
+            return list(self.state.data.directories)
+        directory = self.state.data.directory(directory_id)
+        if directory is None:
+            return _not_found("Directory", directory_id)
+        return [directory]
+
+    async def list_directories(self, request: Request) -> Response:
+        refused = api_key_refusal(request, self.state.api_key)
+        if refused is not None:
+            return refused
+        q = request.query_params
+        directories = list(self.state.data.directories)
+        if q.get("organization_id"):
+            directories = [d for d in directories if d.organization_id == q["organization_id"]]
+        search = q.get("search", "").strip().lower()
+        if search:
+            directories = [d for d in directories if search in d.name.lower()]
+        domain = q.get("domain", "").strip().lower()
+        if domain:
+            directories = [d for d in directories if (d.domain or "").lower() == domain]
+        pairs = [(d, d) for d in directories]
+        return self._list(
+            request, pairs, lambda d: d.id, lambda d: d.created_at, lambda _, d: directory_json(d)
+        )
+
+    async def get_directory(self, request: Request) -> Response:
+        refused = api_key_refusal(request, self.state.api_key)
+        if refused is not None:
+            return refused
+        directory_id = request.path_params["directory_id"]
+        directory = self.state.data.directory(directory_id)
+        if directory is None:
+            return _not_found("Directory", directory_id)
+        return JSONResponse(directory_json(directory))
+
+    async def list_users(self, request: Request) -> Response:
+        """Users filtered by ``directory``, ``group``, ``idp_id`` and ``email``."""
+        refused = api_key_refusal(request, self.state.api_key)
+        if refused is not None:
+            return refused
+        q = request.query_params
+        if not q.get("directory") and not q.get("group"):
+            return message_error("Either directory or group is required.", 422)
+        directories = self._directories(request)
+        if isinstance(directories, Response):
+            return directories
+        pairs = [(d, u) for d in directories for u in d.users]
+        group_id = q.get("group")
+        if group_id:
+            if self.state.data.directory_group(group_id) is None:
+                return _not_found("Directory Group", group_id)
+            pairs = [(d, u) for d, u in pairs if group_id in u.groups]
+        if q.get("idp_id"):
+            pairs = [(d, u) for d, u in pairs if u.idp_id == q["idp_id"]]
+        if q.get("email"):
+            email = q["email"].strip().lower()
+            pairs = [(d, u) for d, u in pairs if u.email.lower() == email]
+        return self._list(request, pairs, _user_id, _user_created, _user_json)
+
+    async def get_user(self, request: Request) -> Response:
+        refused = api_key_refusal(request, self.state.api_key)
+        if refused is not None:
+            return refused
+        user_id = request.path_params["user_id"]
+        found = self.state.data.directory_user(user_id)
+        if found is None:
+            return _not_found("Directory User", user_id)
+        directory, user = found
+        return JSONResponse(directory_user_json(user, directory))
+
+    async def list_groups(self, request: Request) -> Response:
+        """Groups filtered by ``directory`` and ``user`` (the groups a user is in)."""
+        refused = api_key_refusal(request, self.state.api_key)
+        if refused is not None:
+            return refused
+        q = request.query_params
+        if not q.get("directory") and not q.get("user"):
+            return message_error("Either directory or user is required.", 422)
+        directories = self._directories(request)
+        if isinstance(directories, Response):
+            return directories
+        pairs = [(d, g) for d in directories for g in d.groups]
+        user_id = q.get("user")
+        if user_id:
+            found = self.state.data.directory_user(user_id)
+            if found is None:
+                return _not_found("Directory User", user_id)
+            pairs = [(d, g) for d, g in pairs if g.id in found[1].groups]
+        return self._list(request, pairs, _group_id, _group_created, _group_json)
+
+    async def get_group(self, request: Request) -> Response:
+        refused = api_key_refusal(request, self.state.api_key)
+        if refused is not None:
+            return refused
+        group_id = request.path_params["group_id"]
+        found = self.state.data.directory_group(group_id)
+        if found is None:
+            return _not_found("Directory Group", group_id)
+        directory, group = found
+        return JSONResponse(directory_group_json(group, directory))
+
+
+def _user_id(user: DirectoryUser) -> str:
+    return user.id
+
+
+def _user_created(user: DirectoryUser) -> str:
+    return user.created_at
+
+
+def _user_json(directory: Directory, user: DirectoryUser) -> dict[str, Any]:
+    return directory_user_json(user, directory)
+
+
+def _group_id(group: DirectoryGroup) -> str:
+    return group.id
+
+
+def _group_created(group: DirectoryGroup) -> str:
+    return group.created_at
+
+
+def _group_json(directory: Directory, group: DirectoryGroup) -> dict[str, Any]:
+    return directory_group_json(group, directory)
