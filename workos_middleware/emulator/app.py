@@ -24,6 +24,7 @@ from .events import EventEndpoints
 from .faults import Endpoint, FaultName, with_faults
 from .organizations import OrganizationEndpoints
 from .pages import render
+from .portal import PortalEndpoints
 from .providers import ProviderEndpoints, fault_name
 from .store import EmulatorState
 from .tokens import TokenEndpoints
@@ -187,6 +188,7 @@ def create_app(
     lifecycle_admin = LifecycleAdminEndpoints(state)
     directory_sync = DirectorySyncEndpoints(state)
     events = EventEndpoints(state.events, lambda: state.api_key)
+    portal = PortalEndpoints(state)
 
     async def index(request: Request) -> Response:
         return render(
@@ -242,6 +244,9 @@ def create_app(
         Route("/sso/jwks/{client_id}", faulty("jwks", authkit.jwks), methods=["GET"]),
         *directory_sync_routes(directory_sync, faulty),
         Route("/events", faulty("events", events.list_events), methods=["GET"]),
+        Route("/portal/generate_link", faulty("portal", portal.generate_link), methods=["POST"]),
+        Route("/portal/launch", portal.launch, methods=["GET"]),
+        Route("/portal/sessions/{session_id}", portal.page, methods=["GET"]),
         *provider_routes(providers, faulty),
         *admin.routes(),
         *lifecycle_admin.routes(),

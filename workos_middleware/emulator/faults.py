@@ -30,6 +30,7 @@ ENDPOINTS = (
     "jwks",
     "directory_sync",
     "events",
+    "portal",
 )
 """The WorkOS endpoints faults apply to; each provider adds ``<id>.token`` and its others."""
 KINDS = ("latency", "status", "malformed_json", "invalid_grant", "huge_body", "token_defect")

@@ -19,6 +19,7 @@ from .events import Event, EventLog
 from .faults import ENDPOINTS, Fault, parse_fault
 from .ids import new_id, new_ulid
 from .keys import KeyRing
+from .portal_links import PortalLinks
 from .webhooks import Deliverer
 
 CODE_LIFETIME = 600
@@ -129,6 +130,7 @@ class EmulatorState:
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.events = EventLog(clock)
         self.deliverer = Deliverer(clock)
+        self.portal_links = PortalLinks(clock)
 
     # -- data -----------------------------------------------------------------------------
 
@@ -144,6 +146,7 @@ class EmulatorState:
             self._log.clear()
             self.events.clear()
             self.deliverer.clear()
+            self.portal_links.clear()
 
     def update_data(self, change: Callable[[EmulatorData], EmulatorData]) -> EmulatorData:
         """Apply ``change`` to the current data atomically and keep its result."""
