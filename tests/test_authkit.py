@@ -18,9 +18,11 @@ import respx
 from anyio.from_thread import BlockingPortal
 
 from workos_middleware import (
+    AccessRule,
     AuthConfig,
     AuthKitProvider,
     AuthMiddleware,
+    Rule,
     WSGIAuthMiddleware,
 )
 
@@ -549,3 +551,20 @@ def test_with_a_server_side_store_the_refresh_token_never_reaches_the_browser(
     out = client.post("/api/auth/signout", data={"csrfToken": client.csrf()})
     assert "/user_management/sessions/logout?" in out.headers["location"]
     assert session_user(client) is None
+
+
+def test_permissions_in_the_access_token_decide_access_and_follow_a_refresh(
+    make_client: Callable[..., Client], clock: StepClock, workos_api: WorkOS
+) -> None:
+    reports = Rule("/dashboard", allow=AccessRule(permissions=["reports:read"]))
+    client = make_client(providers=[authkit(clock)], clock=clock, protect=[reports])
+    workos_api.token_claims = {"permissions": ["reports:read", "reports:write"]}
+    sign_in(client)
+    assert session_token_of(client)["permissions"] == ["reports:read", "reports:write"]
+    assert session_token_of(client)["roles"] == ["admin"]
+    assert client.get("/dashboard").status_code == 200
+    # The role lost the permission: the next refresh of the access token says so.
+    workos_api.token_claims = {"permissions": ["reports:write"]}
+    clock.now += 250
+    assert client.get("/dashboard", headers={"accept": "application/json"}).status_code == 403
+    assert session_token_of(client)["permissions"] == ["reports:write"]

@@ -127,6 +127,13 @@ def test_login_required_with_an_access_rule(site: Site, config: AuthConfig) -> N
     assert site.get("/admin").json()["email"] == "alice@example.com"
 
 
+def test_login_required_with_permissions(site: Site, config: AuthConfig) -> None:
+    sign_in(site.http, config, email="bob@example.com", claims={"permissions": ["reports:x"]})
+    assert site.get("/reports", headers=API).status_code == 403
+    sign_in(site.http, config, email="ann@example.com", claims={"permissions": ["reports:read"]})
+    assert site.get("/reports").json()["email"] == "ann@example.com"
+
+
 def test_csrf_token_cookie_of_a_view_reaches_the_browser(site: Site) -> None:
     token = site.get("/form").text
     assert token

@@ -32,6 +32,8 @@ from support import APP_URL, make_config
 
 Admin = Annotated[AuthUser, Depends(require_user(allow=AccessRule(roles=["admin"])))]
 
+Reader = Annotated[AuthUser, Depends(require_user(allow=AccessRule(permissions=["reports:read"])))]
+
 BROWSER = {"accept": "text/html,application/xhtml+xml", "sec-fetch-mode": "navigate"}
 API = {"accept": "application/json"}
 
@@ -54,6 +56,10 @@ def fastapi_app(config: AuthConfig) -> FastAPI:
     @app.get("/admin")
     def admin(user: Admin) -> dict[str, Any]:
         return {"admin": user.email}
+
+    @app.get("/reports")
+    def reports(user: Reader) -> dict[str, Any]:
+        return {"reports": user.email, "permissions": user.permissions}
 
     @app.get("/open")
     def open_route() -> dict[str, str]:
@@ -105,6 +111,16 @@ def test_require_user_with_an_access_rule(client: TestClient, config: AuthConfig
     assert client.get("/admin", headers=BROWSER).status_code == 403
     sign_in(client, config, email="alice@example.com", roles=["admin"])
     assert client.get("/admin").json() == {"admin": "alice@example.com"}
+
+
+def test_require_user_with_permissions(client: TestClient, config: AuthConfig) -> None:
+    sign_in(client, config, email="bob@example.com", claims={"permissions": ["reports:x"]})
+    assert client.get("/reports", headers=API).status_code == 403
+    sign_in(client, config, email="ann@example.com", claims={"permissions": ["reports:read"]})
+    assert client.get("/reports").json() == {
+        "reports": "ann@example.com",
+        "permissions": ["reports:read"],
+    }
 
 
 def test_optional_user_is_none_or_the_user(client: TestClient, config: AuthConfig) -> None:
@@ -172,6 +188,11 @@ async def starlette_engineering(request: Request) -> Response:
     return PlainTextResponse("engineering")
 
 
+@login_required(allow=AccessRule(permissions=["reports:read"]))
+async def starlette_reports(request: Request) -> Response:
+    return PlainTextResponse("reports")
+
+
 @requires("authenticated")
 async def starlette_requires(request: Request) -> Response:
     return PlainTextResponse(f"requires: {request.user.email}")
@@ -185,6 +206,7 @@ def starlette_app(config: AuthConfig, *, middleware: list[Middleware] | None = N
             Route("/sync", starlette_sync),
             Route("/requires", starlette_requires),
             Route("/engineering", starlette_engineering),
+            Route("/reports", starlette_reports),
         ],
         middleware=middleware
         if middleware is not None
@@ -276,3 +298,11 @@ def test_dependency_without_the_middleware_names_the_fix() -> None:
 
     with pytest.raises(MiddlewareNotInstalled, match=r"workos_middleware\.AuthMiddleware"):
         TestClient(app, base_url=APP_URL).get("/api/me")
+
+
+def test_starlette_login_required_with_permissions(config: AuthConfig) -> None:
+    client = TestClient(starlette_app(config), base_url=APP_URL)
+    sign_in(client, config, email="bob@example.com", claims={"permissions": ["reports:x"]})
+    assert client.get("/reports", headers=API).status_code == 403
+    sign_in(client, config, email="ann@example.com", claims={"permissions": ["reports:read"]})
+    assert client.get("/reports").text == "reports"

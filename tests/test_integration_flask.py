@@ -57,6 +57,11 @@ def flask_app(config: AuthConfig | None) -> Flask:
     def admin() -> Any:
         return {"admin": current_user.email}
 
+    @app.get("/reports")
+    @login_required(allow=AccessRule(permissions=["reports:read"]))
+    def reports() -> Any:
+        return {"reports": current_user.email, "permissions": current_user.permissions}
+
     @app.get("/api/me")
     @login_required
     async def api_me() -> Any:
@@ -100,6 +105,17 @@ def test_login_required_with_an_access_rule(config: AuthConfig) -> None:
     assert response.status_code == 403 and "Access denied" in response.text
     sign_in(client, config, email="alice@example.com", roles=["admin"])
     assert client.get("/admin").json == {"admin": "alice@example.com"}
+
+
+def test_login_required_with_permissions(config: AuthConfig) -> None:
+    client = flask_app(config).test_client()
+    sign_in(client, config, email="bob@example.com", claims={"permissions": ["reports:x"]})
+    assert client.get("/reports", headers=API).status_code == 403
+    sign_in(client, config, email="ann@example.com", claims={"permissions": ["reports:read"]})
+    assert client.get("/reports").json == {
+        "reports": "ann@example.com",
+        "permissions": ["reports:read"],
+    }
 
 
 def test_current_user_signed_out_and_in(config: AuthConfig) -> None:

@@ -9,6 +9,9 @@ loopback; a real redis-server. An httpx client plays the browser.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import subprocess
 import sys
@@ -21,17 +24,21 @@ from typing import Any
 import httpx
 import pytest
 
-from workos_middleware import RedisSessionStore
+from workos_middleware import AuthConfig, RedisSessionStore, WorkOSProvider
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
-from workos_middleware.emulator.defaults import ALICE_ID
+from workos_middleware.emulator.defaults import ALICE_ID, EXAMPLE_ORG_ID
 from workos_middleware.emulator.embedded import serve_in_thread
+from workos_middleware.testing import session_cookies
 
 from support import free_port
 from support.emulator import pick
 
 HERE = Path(__file__).resolve().parent
+ALICE_IDP_ID = "00u1a1ce0examp1e0001"  # the emulator's data file
 WORKERS = 2
 SESSION = "next-auth.session-token"
+SECRET = "multi-worker-secret-0123456789"
+WEBHOOK_SECRET = "whsec_multiworker_0123456789"
 
 
 @pytest.fixture(params=["uvicorn", "gunicorn"])
@@ -44,9 +51,10 @@ def app_url(request: pytest.FixtureRequest, redis_url: str) -> Iterator[str]:
         "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID,
         "WORKOS_API_KEY": DEFAULT_API_KEY,
         "WORKOS_BASE_URL": emulator,
-        "AUTH_SECRET": "multi-worker-secret-0123456789",
+        "AUTH_SECRET": SECRET,
         "AUTH_URL": url,
         "AUTH_REDIS_URL": redis_url,
+        "WORKOS_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "PYTHONPATH": str(HERE),
     }
     if request.param == "uvicorn":
@@ -146,3 +154,62 @@ def test_sessions_are_shared_and_revoked_across_workers(app_url: str, redis_url:
     assert set(seen.values()) == {None}
     for client in (browser, laptop, phone, tablet):
         client.close()
+
+
+def _signed_webhook(body: bytes) -> dict[str, str]:
+    """The headers WorkOS sends with ``body``: its signature, made now."""
+    at = int(time.time() * 1000)
+    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.".encode() + body, hashlib.sha256)
+    return {"content-type": "application/json", "workos-signature": f"t={at}, v1={mac.hexdigest()}"}
+
+
+def test_a_deprovisioned_user_is_signed_out_on_every_worker(app_url: str, redis_url: str) -> None:
+    browser = sign_in(app_url)
+    cookies = {SESSION: browser.cookies[SESSION]}
+    assert set(spread(app_url, "/whoami", cookies).values()) == {"alice@example.com"}
+    # The same person (same IdP id and email) signed in to another organization.
+    store = RedisSessionStore(redis_url)
+    config = AuthConfig(
+        providers=[WorkOSProvider(client_id="client_01", client_secret="sk_unused")],
+        secret=SECRET,
+        url=app_url,
+        session_store=store,
+    )
+    elsewhere = session_cookies(
+        config,
+        id="prof_elsewhere",
+        email="alice@example.com",
+        organization_id="org_01ELSEWHERE",
+        claims={"idp_id": ALICE_IDP_ID},
+    )
+    assert set(spread(app_url, "/whoami", elsewhere).values()) == {"alice@example.com"}
+
+    user = {
+        "object": "directory_user",
+        "id": "directory_user_01ALICE",
+        "directory_id": "directory_01EXAMPLE",
+        "organization_id": EXAMPLE_ORG_ID,
+        "idp_id": ALICE_IDP_ID,
+        "email": "alice@example.com",
+        "emails": [{"primary": True, "type": "work", "value": "alice@example.com"}],
+        "state": "inactive",
+        "custom_attributes": {},
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "updated_at": "2026-01-02T00:00:00.000Z",
+    }
+    body = json.dumps(
+        {"object": "event", "id": "event_01MW", "event": "dsync.user.deleted", "data": user}
+    )
+    answer = httpx.post(
+        f"{app_url}/api/auth/webhooks/workos", content=body, headers=_signed_webhook(body.encode())
+    )
+    assert answer.status_code == 200, answer.text
+
+    deadline = time.monotonic() + 5
+    while set(seen := spread(app_url, "/whoami", cookies).values()) != {None}:
+        assert time.monotonic() < deadline, f"still signed in on some worker: {seen}"
+        time.sleep(0.2)
+    assert len(seen) == WORKERS
+    assert set(spread(app_url, "/whoami", elsewhere).values()) == {"alice@example.com"}
+    store.close()
+    browser.close()

@@ -4,7 +4,8 @@ One rule is checked at sign-in (``AuthConfig(allow=...)``: a user outside it nev
 a session) and on protected paths (the same rule, plus any ``Rule(..., allow=...)``).
 The user it is checked against is the session token (or, at sign-in, the user the
 provider returned): ``sub``, ``email``, ``organization_id``, ``connection_id``,
-``connection_type``, ``roles``, ``groups``.
+``connection_type``, ``roles``, ``groups``, ``permissions`` (what the provider reports:
+AuthKit's access token carries the role's ``permissions``).
 
 Email domains are compared on a strictly read address: exactly one ``@``, no control
 characters or spaces, an ASCII domain (look-alike letters from other scripts and
@@ -86,6 +87,7 @@ class AccessRule:
         "domains",
         "groups",
         "organizations",
+        "permissions",
         "roles",
     )
 
@@ -98,6 +100,7 @@ class AccessRule:
         connection_types: Iterable[str] | None = None,
         roles: Iterable[str] | None = None,
         groups: Iterable[str] | None = None,
+        permissions: Iterable[str] | None = None,
         check: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         self.domains = _domains(domains)
@@ -106,6 +109,7 @@ class AccessRule:
         self.connection_types = _names(connection_types, "connection_types")
         self.roles = _names(roles, "roles")
         self.groups = _names(groups, "groups")
+        self.permissions = _names(permissions, "permissions")
         if check is not None and not callable(check):
             raise ConfigurationError("AccessRule check must be a function of the user")
         self.check = check
@@ -135,6 +139,10 @@ class AccessRule:
             return "roles"
         if self.groups is not None and not self.groups.intersection(_strings(user.get("groups"))):
             return "groups"
+        if self.permissions is not None and not self.permissions.intersection(
+            _strings(user.get("permissions"))
+        ):
+            return "permissions"
         if self.check is not None:
             try:
                 allowed = self.check(dict(user))

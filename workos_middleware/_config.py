@@ -101,6 +101,10 @@ class AuthConfig:
         identity_headers: bool = False,
         session_store: SessionStore | None = None,
         audit_emails: bool = False,
+        webhook_secret: str | None = None,
+        webhook_tolerance: float = 180.0,
+        admin_portal: AccessRule | None = None,
+        admin_portal_return_path: str = "/",
     ) -> None:
         self.providers: dict[str, Provider] = {}
         for provider in providers or ():
@@ -192,6 +196,55 @@ class AuthConfig:
         self._set_protection(
             protect, public, protect_all, api_prefixes, allow, case_sensitive, identity_headers
         )
+        self._set_lifecycle(
+            webhook_secret, webhook_tolerance, admin_portal, admin_portal_return_path
+        )
+
+    def _set_lifecycle(
+        self,
+        webhook_secret: str | None,
+        webhook_tolerance: float,
+        admin_portal: AccessRule | None,
+        admin_portal_return_path: str,
+    ) -> None:
+        """The directory's events and the Admin Portal (see docs/lifecycle.md)."""
+        if webhook_secret is not None and (
+            not isinstance(webhook_secret, str) or not webhook_secret
+        ):
+            raise ConfigurationError(
+                "WORKOS_WEBHOOK_SECRET (webhook_secret) must be the endpoint's secret from the "
+                "WorkOS dashboard, or unset"
+            )
+        if webhook_secret and not self.session_store.server_side:
+            raise ConfigurationError(
+                "WORKOS_WEBHOOK_SECRET is set but sessions are signed cookies, which nothing "
+                "on the server can end: add a server-side session store, RedisSessionStore "
+                "(AUTH_REDIS_URL=redis://...) or, for one process, MemorySessionStore "
+                "(AUTH_SESSION_STORE=memory)"
+            )
+        self.webhook_secret = webhook_secret or None
+        if (
+            isinstance(webhook_tolerance, bool)
+            or not isinstance(webhook_tolerance, (int, float))
+            or not 0 < webhook_tolerance <= 3600
+        ):
+            raise ConfigurationError(
+                "webhook_tolerance must be a number of seconds between 0 and 3600 (default 180)"
+            )
+        self.webhook_tolerance = float(webhook_tolerance)
+        if admin_portal is not None and not isinstance(admin_portal, AccessRule):
+            raise ConfigurationError(
+                "admin_portal must be an AccessRule naming who may open the Admin Portal, "
+                "like AccessRule(roles=['admin'])"
+            )
+        # None: the Admin Portal route refuses everyone (nobody is an admin by default).
+        self.admin_portal = admin_portal
+        path = admin_portal_return_path
+        if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+            raise ConfigurationError(
+                "admin_portal_return_path must be a path on this app, like /settings"
+            )
+        self.admin_portal_return_path = path
 
     def _set_protection(
         self,

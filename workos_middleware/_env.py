@@ -74,6 +74,8 @@ def options_from_env(env: Mapping[str, str], options: dict[str, Any]) -> dict[st
         secret = env.get("AUTH_SECRET") or env.get("NEXTAUTH_SECRET") or ""
         # A comma-separated list rotates secrets: the last one signs.
         options["secret"] = [s.strip() for s in secret.split(",") if s.strip()]
+    if "webhook_secret" not in options and env.get("WORKOS_WEBHOOK_SECRET", "").strip():
+        options["webhook_secret"] = env["WORKOS_WEBHOOK_SECRET"].strip()
     if "base_path" not in options and env.get("AUTH_BASE_PATH"):
         options["base_path"] = env["AUTH_BASE_PATH"]
     if "url" not in options:

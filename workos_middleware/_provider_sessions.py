@@ -128,7 +128,7 @@ class ProviderSessions:
         state: Mapping[str, Any],
     ) -> SessionToken:
         """The token with what a refresh may change (the user's record, the
-        organization and its roles) and the new sealed state."""
+        organization, its roles and permissions) and the new sealed state."""
         new = token.copy()
         if "name" in user:
             new["name"] = user["name"]
@@ -140,5 +140,7 @@ class ProviderSessions:
             new["organization_id"] = user["organization_id"]
         if "roles" in user:
             new["roles"] = user["roles"]
+        if "permissions" in user:
+            new["permissions"] = user["permissions"]
         self.attach(new, provider_id, state)
         return new

@@ -9,7 +9,11 @@ Keys (``prefix`` defaults to ``wm:``)::
 
     wm:{<tag>}:s:<sid>   one session: the token as JSON; TTL = session_max_age
     wm:{<tag>}:i         the user's index: sorted set of sids, scored by expiry (ms)
-    wm:once:<sha256>     a pending sign-in (state + PKCE verifier); TTL 15 minutes
+    wm:{<person>}:p      a person's index (organization + IdP id or email): sorted
+                         set of "<tag>.<sid>", scored by expiry (ms)
+    wm:once:<sha256>     a pending sign-in (state + PKCE verifier); TTL 15 minutes;
+                         an applied event's id, a lock
+    wm:value:<name>      a lasting value (the Events API cursor)
 
 ``<tag>`` is a hash of the user id. The braces are a Redis Cluster hash tag: a user's
 sessions and index share one slot, so "sign out everywhere" reads the index and
@@ -26,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ._effects import StoreOp
 from ._errors import ConfigurationError
 from ._per_loop import PerLoop
-from ._session_store import ServerSessionStore, StoreUnavailable
+from ._session_store import ServerSessionStore, StoreUnavailable, regrouped
 
 __all__ = ["RedisSessionStore"]
 
@@ -82,6 +86,25 @@ _TAKE_INDEX = """
 local sids = redis.call('ZRANGE', KEYS[1], 0, -1)
 redis.call('DEL', KEYS[1])
 return sids
+"""
+
+
+# KEYS: a person's index. ARGV: ttl ms, "<tag>.<sid>". The index keeps the longest TTL.
+_INDEX_PERSON = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local ttl = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[2])
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+"""
+
+# KEYS: session. ARGV: the data read, the data to write. Written only if unchanged since.
+_SWAP = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'XX', 'KEEPTTL')
+return 1
 """
 
 
@@ -257,9 +280,16 @@ class RedisSessionStore(ServerSessionStore):
     def _keys(self, tag: str, sid: str) -> tuple[str, str]:
         return f"{self.prefix}{{{tag}}}:s:{sid}", f"{self.prefix}{{{tag}}}:i"
 
-    def _op_create(self, tag: str, sid: str, data: str, ttl: int) -> Steps:
+    def _person_key(self, person: str) -> str:
+        return f"{self.prefix}{{{person}}}:p"
+
+    def _op_create(
+        self, tag: str, sid: str, data: str, ttl: int, person: str | None = None
+    ) -> Steps:
         session, index = self._keys(tag, sid)
         yield ("EVAL", _CREATE, 2, session, index, data, ttl * 1000, sid)
+        if person is not None:  # another slot on a cluster: its own script
+            yield ("EVAL", _INDEX_PERSON, 1, self._person_key(person), ttl * 1000, f"{tag}.{sid}")
 
     def _op_read(self, tag: str, sid: str, max_age: int, update_age: int) -> Steps:
         session, index = self._keys(tag, sid)
@@ -269,9 +299,17 @@ class RedisSessionStore(ServerSessionStore):
         data, left_ms, refreshed = reply
         return data, max(int(left_ms), 0) / 1000, bool(int(refreshed))
 
-    def _op_update(self, tag: str, sid: str, data: str) -> Steps:
-        reply = yield ("SET", self._keys(tag, sid)[0], data, "XX", "KEEPTTL")
-        return reply is not None
+    def _op_update(self, tag: str, sid: str, data: str, person: str | None = None) -> Steps:
+        session = self._keys(tag, sid)[0]
+        reply = yield ("SET", session, data, "XX", "KEEPTTL")
+        if reply is None:
+            return False
+        if person is not None:
+            left = int((yield ("PTTL", session)))
+            if left > 0:
+                member = f"{tag}.{sid}"
+                yield ("EVAL", _INDEX_PERSON, 1, self._person_key(person), left, member)
+        return True
 
     def _op_delete(self, tag: str, sid: str) -> Steps:
         session, index = self._keys(tag, sid)
@@ -286,6 +324,41 @@ class RedisSessionStore(ServerSessionStore):
             batch = [self._keys(tag, sid)[0] for sid in sids[start : start + 500]]
             deleted += int((yield ("DEL", *batch)))
         return deleted
+
+    def _op_revoke_person(self, person: str) -> Steps:
+        members = yield ("EVAL", _TAKE_INDEX, 1, self._person_key(person))
+        live = 0
+        for member in members or ():
+            tag, _, sid = str(member).partition(".")
+            session, index = self._keys(tag, sid)
+            data = yield ("EVAL", _DELETE, 2, session, index, sid)
+            live += data is not None
+        return live
+
+    def _op_regroup(self, person: str, added: list[str], removed: list[str]) -> Steps:
+        members = yield ("ZRANGE", self._person_key(person), 0, -1)
+        changed = 0
+        for member in members or ():
+            tag, _, sid = str(member).partition(".")
+            session = self._keys(tag, sid)[0]
+            data = yield ("GET", session)
+            if data is None:
+                continue
+            new = regrouped(data, frozenset(added), frozenset(removed))
+            if new is not None:
+                changed += int((yield ("EVAL", _SWAP, 1, session, data, new)))
+        return changed
+
+    def _op_claim_once(self, key: str, ttl: int) -> Steps:
+        reply = yield ("SET", f"{self.prefix}once:{key}", "1", "NX", "EX", ttl)
+        return reply is not None
+
+    def _op_get_value(self, key: str) -> Steps:
+        data = yield ("GET", f"{self.prefix}value:{key}")
+        return data
+
+    def _op_put_value(self, key: str, data: str) -> Steps:
+        yield ("SET", f"{self.prefix}value:{key}", data)
 
     def _op_put_once(self, key: str, data: str, ttl: int) -> Steps:
         yield ("SET", f"{self.prefix}once:{key}", data, "EX", ttl)

@@ -29,6 +29,7 @@ from ._messages import (
 from ._session_store import StoreUnavailable
 from ._sign_in import callback, fire_event, signin
 from ._signin_page import describe_provider, signin_context, to_auth_url_host
+from ._webhooks import workos_webhook
 
 __all__ = ["handle", "identify_passthrough"]
 
@@ -266,8 +267,9 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "signout": {"GET": signout_page, "POST": signout},
     "organization": {"POST": organization},
     "error": {"GET": error},
+    "webhooks": {"POST": workos_webhook},
     "forward-auth": dict.fromkeys(
         ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), forward_auth
     ),
 }
-_WITH_ARGUMENT = frozenset({"signin", "callback"})
+_WITH_ARGUMENT = frozenset({"signin", "callback", "webhooks"})

@@ -18,22 +18,35 @@ say how to run each; every decision about cookies, expiry and refresh is made on
 
 The operations (``StoreOp.name`` and ``StoreOp.args``):
 
-* ``create(tag, sid, data, ttl)``: keep ``data`` for ``ttl`` seconds, indexed under
-  the user's ``tag``; returns ``None``.
+* ``create(tag, sid, data, ttl, person)``: keep ``data`` for ``ttl`` seconds, indexed
+  under the user's ``tag`` and, when ``person`` is not ``None``, under that person
+  index (:func:`person_tag`: organization plus IdP id or email); returns ``None``.
 * ``read(tag, sid, max_age, update_age)``: ``(data, seconds_left, refreshed)`` or
   ``None``; when at least ``update_age`` seconds have passed since the record was
   written or last refreshed, its TTL is reset to ``max_age`` (``refreshed=True``).
-* ``update(tag, sid, data)``: replace a live record's data, keeping its TTL; returns
-  whether it was there (a provider's refreshed tokens, an organization switch).
+* ``update(tag, sid, data, person)``: replace a live record's data, keeping its TTL
+  (and adding it to the ``person`` index, if given); returns whether it was there (a
+  provider's refreshed tokens, an organization switch).
 * ``delete(tag, sid)``: remove the record now; returns its data or ``None``.
 * ``revoke(tag)``: remove every record of the user; returns how many.
+* ``revoke_person(person)``: remove every record indexed under ``person``; returns
+  how many were live (a deprovisioned directory user).
+* ``regroup(person, added, removed)``: add and remove group names in the ``groups``
+  of every live record indexed under ``person``, keeping their TTLs; returns how
+  many changed (a directory group change).
 * ``put_once(key, data, ttl)`` and ``take_once(key)``: a one-time record (the pending
   sign-in), read and deleted in one atomic step, whichever worker or host asks.
+* ``claim_once(key, ttl)``: ``True`` for the first caller of ``key`` within ``ttl``
+  seconds, ``False`` for every later one, whichever worker or host asks (an event
+  applied once; a lock, released with ``take_once``).
+* ``get_value(key)`` and ``put_value(key, data)``: a small lasting value (the Events
+  API cursor).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -52,10 +65,25 @@ __all__ = [
     "ServerSessionStore",
     "SessionStore",
     "StoreUnavailable",
+    "person_tag",
+    "regrouped",
     "user_tag",
 ]
 
-OpName = Literal["create", "read", "update", "delete", "revoke", "put_once", "take_once"]
+OpName = Literal[
+    "create",
+    "read",
+    "update",
+    "delete",
+    "revoke",
+    "revoke_person",
+    "regroup",
+    "put_once",
+    "take_once",
+    "claim_once",
+    "get_value",
+    "put_value",
+]
 
 
 class StoreUnavailable(WorkOSMiddlewareError):
@@ -71,6 +99,39 @@ def user_tag(user_id: str) -> str:
     user share a cluster slot."""
     digest = hashlib.sha256(b"workos-middleware user\0" + user_id.encode("utf-8", "replace"))
     return digest.hexdigest()[:32]
+
+
+def person_tag(organization_id: str, *, idp_id: str | None = None, email: str | None = None) -> str:
+    """The index tag of one person in one organization, as a directory names them: the
+    IdP's user id, or (only when there is none) the email, lower-cased. Never an email
+    alone: the same address in another organization is another person here."""
+    if idp_id:
+        who = "idp\0" + idp_id
+    elif email:
+        who = "email\0" + email.strip().lower()
+    else:
+        raise ValueError("a person is named by an IdP id or an email")
+    raw = f"workos-middleware person\0{organization_id}\0{who}"
+    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def regrouped(data: str, added: frozenset[str], removed: frozenset[str]) -> str | None:
+    """A stored session's JSON with ``added`` groups added and ``removed`` taken out;
+    ``None`` when nothing changes (or the data is not a token)."""
+    try:
+        token = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(token, dict):
+        return None
+    before = token.get("groups")
+    groups = [g for g in before if isinstance(g, str)] if isinstance(before, list) else []
+    after = [g for g in groups if g not in removed]
+    after += sorted(g for g in added if g not in after)
+    if after == before:
+        return None
+    token["groups"] = after
+    return json.dumps(token, separators=(",", ":"))
 
 
 class SessionStore(ABC):
@@ -158,7 +219,9 @@ class MemorySessionStore(ServerSessionStore):
         # key -> (data, expires_at, written_at)
         self._records: dict[str, tuple[str, float, float]] = {}
         self._index: dict[str, set[str]] = {}
+        self._people: dict[str, set[str]] = {}  # person tag -> session keys
         self._once: dict[str, tuple[str, float]] = {}
+        self._values: dict[str, str] = {}
         self._sweep_at = 1024  # drop expired records when there are this many
 
     def live_sessions(self) -> int:
@@ -175,12 +238,20 @@ class MemorySessionStore(ServerSessionStore):
         with self._lock:
             return getattr(self, "_" + op.name)(now, *op.args)
 
-    def _create(self, now: float, tag: str, sid: str, data: str, ttl: int) -> None:
+    def _create(
+        self, now: float, tag: str, sid: str, data: str, ttl: int, person: str | None = None
+    ) -> None:
         self._records[f"{tag}.{sid}"] = (data, now + ttl, now)
         self._index.setdefault(tag, set()).add(sid)
+        if person is not None:
+            self._people.setdefault(person, set()).add(f"{tag}.{sid}")
         if len(self._records) >= self._sweep_at:  # sessions never read again expire here
             for key in [k for k, record in self._records.items() if record[1] <= now]:
                 self._drop(*key.split(".", 1))
+            people = (
+                (p, {k for k in keys if k in self._records}) for p, keys in self._people.items()
+            )
+            self._people = {person: keys for person, keys in people if keys}
             self._sweep_at = max(1024, 2 * len(self._records))
 
     def _read(
@@ -199,11 +270,13 @@ class MemorySessionStore(ServerSessionStore):
             return data, float(max_age), True
         return data, expires_at - now, False
 
-    def _update(self, now: float, tag: str, sid: str, data: str) -> bool:
+    def _update(self, now: float, tag: str, sid: str, data: str, person: str | None = None) -> bool:
         record = self._records.get(f"{tag}.{sid}")
         if record is None or record[1] <= now:
             return False
         self._records[f"{tag}.{sid}"] = (data, record[1], record[2])
+        if person is not None:
+            self._people.setdefault(person, set()).add(f"{tag}.{sid}")
         return True
 
     def _delete(self, now: float, tag: str, sid: str) -> str | None:
@@ -219,6 +292,40 @@ class MemorySessionStore(ServerSessionStore):
             live += record is not None and record[1] > now
         return live
 
+    def _revoke_person(self, now: float, person: str) -> int:
+        live = 0
+        for key in self._people.pop(person, set()):
+            record = self._records.get(key)
+            live += record is not None and record[1] > now
+            self._drop(*key.split(".", 1))
+        return live
+
+    def _regroup(self, now: float, person: str, added: list[str], removed: list[str]) -> int:
+        changed = 0
+        for key in list(self._people.get(person, ())):
+            record = self._records.get(key)
+            if record is None or record[1] <= now:
+                self._drop(*key.split(".", 1))
+                continue
+            data = regrouped(record[0], frozenset(added), frozenset(removed))
+            if data is not None:
+                self._records[key] = (data, record[1], record[2])
+                changed += 1
+        return changed
+
+    def _claim_once(self, now: float, key: str, ttl: int) -> bool:
+        record = self._once.get(key)
+        if record is not None and record[1] > now:
+            return False
+        self._put_once(now, key, "1", ttl)
+        return True
+
+    def _get_value(self, now: float, key: str) -> str | None:
+        return self._values.get(key)
+
+    def _put_value(self, now: float, key: str, data: str) -> None:
+        self._values[key] = data
+
     def _put_once(self, now: float, key: str, data: str, ttl: int) -> None:
         self._once[key] = (data, now + ttl)
         if len(self._once) > 10_000:  # abandoned sign-ins: drop the expired ones
@@ -229,6 +336,7 @@ class MemorySessionStore(ServerSessionStore):
         return record[0] if record is not None and record[1] > now else None
 
     def _drop(self, tag: str, sid: str) -> None:
+        # A person index entry left behind names no record; revoke_person skips it.
         self._records.pop(f"{tag}.{sid}", None)
         sids = self._index.get(tag)
         if sids is not None:

@@ -17,11 +17,28 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ._effects import Flow, StoreOp
-from ._session_store import OpName, ServerSessionStore, user_tag
+from ._session_store import OpName, ServerSessionStore, person_tag, user_tag
 from ._signing import KeyRing
 from ._types import SessionToken
 
-__all__ = ["LoadedSession", "StoredSessions"]
+__all__ = ["LoadedSession", "StoredSessions", "person_of"]
+
+
+def person_of(token: SessionToken) -> str | None:
+    """The person index a session is kept under (:func:`~._session_store.person_tag`):
+    its organization plus the IdP's user id, or plus the email when the provider gave
+    no IdP id and did not say the email is unverified; ``None`` without an
+    organization (such a session is not a directory's to end)."""
+    organization = token.get("organization_id")
+    if not isinstance(organization, str) or not organization:
+        return None
+    idp_id = token.get("idp_id")
+    if isinstance(idp_id, str) and idp_id:
+        return person_tag(organization, idp_id=idp_id)
+    email = token.get("email")
+    if isinstance(email, str) and email and token.get("email_verified") is not False:
+        return person_tag(organization, email=email)
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,7 @@ class StoredSessions:
         """Store a new session for ``token``; its cookie value and expiry."""
         tag, sid = user_tag(str(token["sub"])), secrets.token_urlsafe(24)
         data = json.dumps(token, separators=(",", ":"))
-        yield from _op(self.store, "create", tag, sid, data, self.max_age)
+        yield from _op(self.store, "create", tag, sid, data, self.max_age, person_of(token))
         return self.cookie_value(tag, sid), self.clock() + self.max_age
 
     def read(self, value: str) -> Flow[LoadedSession | None]:
@@ -100,7 +117,7 @@ class StoredSessions:
         if ref is None:
             return False
         data = json.dumps(token, separators=(",", ":"))
-        return bool((yield from _op(self.store, "update", *ref, data)))
+        return bool((yield from _op(self.store, "update", *ref, data, person_of(token))))
 
     def delete(self, value: str) -> Flow[SessionToken | None]:
         """End the session a cookie names, now; the token it held, if it was live."""
@@ -125,6 +142,32 @@ class StoredSessions:
         except ValueError:
             return None
         return record if isinstance(record, dict) else None
+
+    # -- what a directory's events change (see _lifecycle.py) --------------------------
+
+    def revoke_person(self, person: str) -> Flow[int]:
+        """End every session kept under ``person``; how many were live."""
+        return int((yield from _op(self.store, "revoke_person", person)))
+
+    def regroup(self, person: str, added: list[str], removed: list[str]) -> Flow[int]:
+        """Change the groups of every session of ``person``; how many changed."""
+        return int((yield from _op(self.store, "regroup", person, added, removed)))
+
+    def claim_once(self, name: str, ttl: int) -> Flow[bool]:
+        """``True`` for the first to claim ``name`` (within ``ttl`` seconds), on any
+        worker or host; ``False`` for every later claim."""
+        return bool((yield from _op(self.store, "claim_once", _once_key(name), ttl)))
+
+    def release(self, name: str) -> Flow[None]:
+        """Give a claim back (the work it guarded failed: let a retry do it)."""
+        yield from _op(self.store, "take_once", _once_key(name))
+
+    def get_value(self, name: str) -> Flow[str | None]:
+        data = yield from _op(self.store, "get_value", name)
+        return data if isinstance(data, str) else None
+
+    def put_value(self, name: str, value: str) -> Flow[None]:
+        yield from _op(self.store, "put_value", name, value)
 
 
 def _once_key(state: str) -> str:

@@ -33,6 +33,11 @@ class ProfileFields(TypedDict, total=False):
     connection_type: str | None
     roles: list[str]
     groups: list[str]
+    permissions: list[str]
+    # Who the customer's directory says this is (its events name people this way):
+    # the IdP's user id, and whether the email was verified (False: never matched).
+    idp_id: str | None
+    email_verified: bool | None
 
 
 class User(ProfileFields):

@@ -63,6 +63,10 @@ class AuthUser(BaseUser):
     def groups(self) -> list[str]:
         return list(self.token.get("groups") or [])
 
+    @cached_property
+    def permissions(self) -> list[str]:
+        return list(self.token.get("permissions") or [])
+
     @property
     def is_authenticated(self) -> bool:
         return True

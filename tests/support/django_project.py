@@ -74,6 +74,11 @@ def admin(request: HttpRequest) -> HttpResponse:
     return JsonResponse(_who(request))
 
 
+@login_required(allow=AccessRule(permissions=["reports:read"]))
+def reports(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(_who(request))
+
+
 @login_required
 async def async_me(request: HttpRequest) -> HttpResponse:
     return JsonResponse(_who(request))
@@ -93,6 +98,7 @@ urlpatterns = [
     path("api/me", api_me),
     path("async/me", async_me),
     path("admin", admin),
+    path("reports", reports),
     path("form", form),
     path("echo", echo),
 ]

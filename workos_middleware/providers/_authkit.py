@@ -275,6 +275,8 @@ class AuthKitProvider:
             "image": raw.get("profile_picture_url"),
             "organization_id": organization if isinstance(organization, str) else None,
             "roles": [r for r in roles if isinstance(r, str)],
+            "permissions": _strings(claims.get("permissions")),
+            "email_verified": raw.get("email_verified") is True,
         }
         state = {
             "rt": data["refresh_token"],
@@ -283,3 +285,7 @@ class AuthKitProvider:
             "org": user["organization_id"],
         }
         return user, state, claims
+
+
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

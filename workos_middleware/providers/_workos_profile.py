@@ -75,6 +75,7 @@ def profile_to_user(profile: Mapping[str, Any]) -> User:
         if isinstance(role, dict) and isinstance(role.get("slug"), str):
             roles.append(role["slug"])
     groups = [g for g in profile.get("groups") or [] if isinstance(g, str)]
+    permissions = [p for p in profile.get("permissions") or [] if isinstance(p, str)]
     raw = profile.get("raw_attributes")
     image = _optional_str(raw.get("picture")) if isinstance(raw, dict) else None
     return {
@@ -87,4 +88,6 @@ def profile_to_user(profile: Mapping[str, Any]) -> User:
         "connection_type": _optional_str(profile.get("connection_type")),
         "roles": roles,
         "groups": groups,
+        "permissions": permissions,
+        "idp_id": _optional_str(profile.get("idp_id")),
     }
