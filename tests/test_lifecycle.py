@@ -434,3 +434,16 @@ def test_sign_in_keeps_the_idp_id(
     body = event("dsync.user.deleted", directory_user())
     assert post(client, body, signature(body, at_ms=now_ms(clock))).status_code == 200
     assert not signed_in(client)
+
+
+def test_a_store_that_is_down_answers_503_so_workos_retries(
+    adapter: str, portal: BlockingPortal, clock: FakeClock
+) -> None:
+    from support import free_port
+
+    store = RedisSessionStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+    config = make_config(session_store=store, webhook_secret=WEBHOOK_SECRET, clock=clock)
+    client = Client(adapter, config, portal)
+    body = event("dsync.user.deleted", directory_user())
+    response = post(client, body, signature(body, at_ms=now_ms(clock)))
+    assert response.status_code == 503

@@ -22,6 +22,7 @@ host changes nothing twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -41,6 +42,10 @@ APPLIED_EVENTS: Final[tuple[str, ...]] = tuple(sorted(USER_EVENTS | GROUP_EVENTS
 EVENT_MEMORY: Final = 7 * 24 * 60 * 60
 """How long an applied event's id is remembered (seconds): longer than WorkOS retries
 a webhook, and than a stopped Events API reader is likely to lag."""
+
+
+APPLYING: Final = 120
+"""How long an event being applied is claimed (seconds) before a retry may apply it."""
 
 
 class EventShapeError(ValueError):
@@ -132,15 +137,19 @@ def apply_event(stored: StoredSessions, event: DirectoryEvent, *, via: str) -> F
     if event.type not in USER_EVENTS and event.type not in GROUP_EVENTS:
         audit(f"{via}_event", "unhandled_type", "success", detail=f"{event.type} {event.id}")
         return "ignored"
-    if not (yield from stored.claim_once("event\0" + event.id, EVENT_MEMORY)):
+    claim = "event\0" + event.id
+    # Claimed for a few minutes while it is applied, then for EVENT_MEMORY: if this
+    # worker dies or the store fails midway, a retry after the short claim applies it.
+    if not (yield from stored.claim_once(claim, APPLYING)):
         audit(f"{via}_event", "already_applied", "success", detail=f"{event.type} {event.id}")
         return "already applied"
     try:
         done = yield from _apply(stored, event)
-    except BaseException:
-        # Nothing (or not all) was done: a retry of the same event must do it.
-        yield from stored.release("event\0" + event.id)
+    except Exception:
+        with contextlib.suppress(Exception):  # else the short claim expires on its own
+            yield from stored.release(claim)
         raise
+    yield from stored.keep_claim(claim, EVENT_MEMORY)
     audit(f"{via}_event", event.type, "success", detail=f"{event.id}: {done}")
     return done
 

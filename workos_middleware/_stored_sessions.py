@@ -158,6 +158,10 @@ class StoredSessions:
         worker or host; ``False`` for every later claim."""
         return bool((yield from _op(self.store, "claim_once", _once_key(name), ttl)))
 
+    def keep_claim(self, name: str, ttl: int) -> Flow[None]:
+        """Keep the claim of ``name`` for ``ttl`` seconds from now."""
+        yield from _op(self.store, "put_once", _once_key(name), "1", ttl)
+
     def release(self, name: str) -> Flow[None]:
         """Give a claim back (the work it guarded failed: let a retry do it)."""
         yield from _op(self.store, "take_once", _once_key(name))
