@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from ._admin_portal import admin_portal
 from ._audit import record
 from ._core import AuthCore
 from ._effects import Flow
@@ -268,6 +269,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "organization": {"POST": organization},
     "error": {"GET": error},
     "webhooks": {"POST": workos_webhook},
+    "admin-portal": {"GET": admin_portal},
     "forward-auth": dict.fromkeys(
         ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), forward_auth
     ),
