@@ -33,6 +33,8 @@ def test_sign_in_callback_receives_user_account_profile(
         "connection_type": "OktaSAML",
         "roles": ["admin"],
         "groups": ["Engineering"],
+        "permissions": [],
+        "idp_id": "00u1a0ufowBJlzPlk357",
     }
     assert account["provider"] == "workos"
     assert account["providerAccountId"] == "prof_01ALICE"
