@@ -15,7 +15,9 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+
+import httpx
 
 from ._config import AuthConfig
 from ._core import AuthCore
@@ -23,6 +25,7 @@ from ._drivers import new_client, run_sync
 from ._errors import ConfigurationError, ProviderError
 from ._events_reader import read_events
 from ._session_store import StoreUnavailable
+from ._stored_sessions import StoredSessions
 from ._workos_api import WorkOSApi
 
 __all__ = ["main"]
@@ -74,24 +77,32 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except ConfigurationError as exc:
         print(f"workos_middleware events: {exc}", file=sys.stderr)
         return 2
-    status = 0
-    with new_client(config.http_timeout) as client:
-        while True:
-            try:
-                flow = read_events(
-                    core.stored, api, limit=args.limit, backfill=args.backfill, now=config.clock()
-                )
-                print(f"workos_middleware events: {run_sync(flow, client)}", flush=True)
-                status = 0
-            except (ProviderError, StoreUnavailable) as exc:
-                print(f"workos_middleware events: {exc}", file=sys.stderr, flush=True)
-                status = 1
-            if args.once:
-                return status
-            try:
-                time.sleep(args.interval)
-            except KeyboardInterrupt:
-                return status
+    try:
+        with new_client(config.http_timeout) as client:
+            return _run(core.stored, api, client, args, config.clock)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _run(
+    stored: StoredSessions,
+    api: WorkOSApi,
+    client: httpx.Client,
+    args: argparse.Namespace,
+    clock: Callable[[], float],
+) -> int:
+    """Read until done (``--once``: the last read's status) or interrupted."""
+    while True:
+        try:
+            flow = read_events(stored, api, limit=args.limit, backfill=args.backfill, now=clock())
+            print(f"workos_middleware events: {run_sync(flow, client)}", flush=True)
+            status = 0
+        except (ProviderError, StoreUnavailable) as exc:
+            print(f"workos_middleware events: {exc}", file=sys.stderr, flush=True)
+            status = 1
+        if args.once:
+            return status
+        time.sleep(args.interval)
 
 
 if __name__ == "__main__":
