@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import respx
 from anyio.from_thread import BlockingPortal
 
-from workos_middleware import RedisSessionStore
+from workos_middleware import MemorySessionStore, RedisSessionStore
 
 from support import Client, free_port, make_config
 from support.redis_servers import RedisServer, require_redis
@@ -130,3 +131,50 @@ def test_a_redis_that_never_answers_fails_closed_quickly(
     assert client.post("/api/auth/signin/workos", data=data).status_code == 503
     assert time.monotonic() - started < 5
     assert_logged(caplog)
+
+
+class BrokenStore(MemorySessionStore):
+    """A custom server-side store whose backend raises its own exception classes."""
+
+    broken: Exception | None = None
+
+    def execute(self, op: Any) -> Any:
+        if self.broken is not None:
+            raise self.broken
+        return super().execute(op)
+
+
+class VendorError(Exception):
+    """Not an OSError, not a RedisError: what some client library raises."""
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [VendorError("cluster is down"), TimeoutError(), RuntimeError("pool closed"), KeyError("x")],
+    ids=lambda e: type(e).__name__,
+)
+def test_whatever_a_store_raises_fails_closed_the_same_way(
+    adapter: str,
+    portal: BlockingPortal,
+    workos: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception,
+) -> None:
+    store = BrokenStore()
+    client = Client(adapter, make_config(session_store=store), portal)
+    client.sign_in(workos)
+    store.broken = failure
+    caplog.set_level(logging.ERROR, logger="workos_middleware")
+    for path, accept in [("/api/auth/session", "*/*"), ("/private", "text/html")]:
+        response = client.get(path, headers={"accept": accept})
+        assert response.status_code == 503, response.text
+        assert "secret" not in response.text and "Traceback" not in response.text
+        assert not any(c.startswith(SESSION) for c in response.headers.get_list("set-cookie"))
+        records = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(records) == 1, [r.getMessage() for r in records]
+        message = records[0].getMessage()
+        assert message.startswith("session store unavailable (BrokenStore, operation read): ")
+        assert type(failure).__name__ in message and "session_store setting" in message
+        caplog.clear()
+    store.broken = None
+    assert client.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"

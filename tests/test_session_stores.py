@@ -1,5 +1,5 @@
 """The server-side stores themselves, through both drivers: memory, a real redis-server
-and a real 3-node Redis Cluster. (The HTTP behaviour on both adapters is in
+and a real six-node Redis Cluster. (The HTTP behaviour on both adapters is in
 ``test_store_sessions.py``.)"""
 
 from __future__ import annotations
@@ -227,12 +227,12 @@ def test_cluster_keys_of_a_user_share_a_slot(
         for _ in range(2):
             run_sync(manager.create(session_token(sub=user)), None)  # type: ignore[arg-type]
     # The users are spread over the three masters, each user's keys on one of them.
-    per_node = [int(node.cli("dbsize")) for node in redis_cluster.nodes]
+    per_node = [int(node.cli("dbsize")) for node in redis_cluster.masters()]
     assert sum(per_node) == 12 * 3 and all(n > 0 for n in per_node)
     assert all(n % 3 == 0 for n in per_node)
     for user in users:
         assert store.revoke_user_sync(user) == 2
-    assert sum(int(node.cli("dbsize")) for node in redis_cluster.nodes) == 0
+    assert sum(int(node.cli("dbsize")) for node in redis_cluster.masters()) == 0
     store.close()
 
 

@@ -1,5 +1,5 @@
 """The same session, sign-out and replay tests for every session store, on both adapters:
-the signed cookie, memory, a real redis-server and a real 3-node Redis Cluster.
+the signed cookie, memory, a real redis-server and a real six-node Redis Cluster.
 
 Where the stores differ by design (a signed cookie cannot be revoked server-side, nor
 a state redeemed once), each test says what each store does.

@@ -4,7 +4,8 @@ Each answers a :class:`~._effects.Fetch` with the adapter's httpx client (the bo
 in full but capped at :data:`MAX_PROVIDER_RESPONSE_BYTES`), a
 :class:`~._effects.Call` by calling the user's function (awaiting it under ASGI) and a
 :class:`~._effects.StoreOp` with the store's blocking ``execute`` or asyncio
-``aexecute``.
+``aexecute``, where whatever the store raises becomes one
+:class:`~._session_store.StoreUnavailable` (the core answers it with a 503).
 These two drivers are the only code that differs between the adapters.
 
 The asyncio driver takes its client from :func:`async_clients` (one per running event
@@ -23,6 +24,7 @@ import httpx
 from ._effects import Call, Fetch, Flow, StoreOp
 from ._errors import ConfigurationError, ProviderError
 from ._per_loop import PerLoop
+from ._session_store import arun_store_op, run_store_op
 from ._single_flight import SHARED
 
 __all__ = [
@@ -140,7 +142,7 @@ def run_sync(flow: Flow[T], client: httpx.Client) -> T:
             elif isinstance(effect, Fetch):
                 answer = _send_sync(client, effect.request)
             elif isinstance(effect, StoreOp):
-                answer = effect.store.execute(effect)
+                answer = run_store_op(effect)
             else:
                 answer = effect.function(*effect.args)
                 if inspect.isawaitable(answer):
@@ -177,7 +179,7 @@ async def run_async(flow: Flow[T], clients: AsyncClients | httpx.AsyncClient) ->
                 else:
                     answer = await _send_async(client, effect.request)
             elif isinstance(effect, StoreOp):
-                answer = await effect.store.aexecute(effect)
+                answer = await arun_store_op(effect)
             else:
                 answer = effect.function(*effect.args)
                 if inspect.isawaitable(answer):

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ._effects import StoreOp
 from ._errors import ConfigurationError
 from ._per_loop import PerLoop
-from ._session_store import ServerSessionStore, StoreUnavailable, regrouped
+from ._session_store import ServerSessionStore, regrouped
 
 __all__ = ["RedisSessionStore"]
 
@@ -232,9 +232,14 @@ class RedisSessionStore(ServerSessionStore):
 
     # -- the operations ----------------------------------------------------------------
 
-    def execute(self, op: StoreOp) -> Any:
-        from redis.exceptions import RedisError
+    # Whatever these raise (redis-py's RedisError, its RedisClusterException, which is
+    # not one, OSError, ...) the driver reports as StoreUnavailable with this hint.
+    outage_hint = (
+        "Check that Redis is running and reachable, or fix the session_store setting "
+        "(AUTH_REDIS_URL)."
+    )
 
+    def execute(self, op: StoreOp) -> Any:
         steps = self._steps(op)
         try:
             client = self.sync_client()
@@ -244,12 +249,8 @@ class RedisSessionStore(ServerSessionStore):
                 reply = client.execute_command(*command)
         except StopIteration as done:
             return done.value
-        except (RedisError, OSError) as exc:
-            raise self._unavailable(op, exc) from exc
 
     async def aexecute(self, op: StoreOp) -> Any:
-        from redis.exceptions import RedisError
-
         steps = self._steps(op)
         try:
             client = await self.async_client()
@@ -259,17 +260,6 @@ class RedisSessionStore(ServerSessionStore):
                 reply = await client.execute_command(*command)
         except StopIteration as done:
             return done.value
-        except (RedisError, OSError) as exc:
-            raise self._unavailable(op, exc) from exc
-
-    def _unavailable(self, op: StoreOp, exc: BaseException) -> StoreUnavailable:
-        detail = str(exc).rstrip(". ")
-        cause = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-        return StoreUnavailable(
-            f"session store unavailable ({self.describe()}, operation {op.name}): {cause}. "
-            "Check that Redis is running and reachable, or fix the session_store setting "
-            "(AUTH_REDIS_URL)."
-        )
 
     def _steps(self, op: StoreOp) -> Steps:
         """The Redis commands of ``op``: each ``yield`` sends one and gets its reply."""

@@ -65,6 +65,8 @@ __all__ = [
     "ServerSessionStore",
     "SessionStore",
     "StoreUnavailable",
+    "arun_store_op",
+    "run_store_op",
     "person_tag",
     "regrouped",
     "user_tag",
@@ -92,6 +94,44 @@ class StoreUnavailable(WorkOSMiddlewareError):
     Requests that need the store fail closed with a 503; the message names the store
     and the cause, for the operator's log.
     """
+
+
+_GENERIC_HINT = (
+    "Check that the session store is running and reachable, or fix the session_store setting."
+)
+
+
+def store_failure(op: StoreOp, exc: Exception) -> StoreUnavailable:
+    """The one way a failed store operation is reported, whatever the store raised (a
+    client's own exception classes, ``OSError``, a bug in a custom store): a
+    :class:`StoreUnavailable` naming the store, the operation, the cause and the
+    setting to check (the store's ``outage_hint``)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    describe = getattr(op.store, "describe", None)
+    name = describe() if callable(describe) else type(op.store).__name__
+    hint = getattr(op.store, "outage_hint", _GENERIC_HINT)
+    detail = str(exc).strip().rstrip(". ")[:500]
+    cause = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return StoreUnavailable(
+        f"session store unavailable ({name}, operation {op.name}): {cause}. {hint}"
+    )
+
+
+def run_store_op(op: StoreOp) -> Any:
+    """Run ``op`` with blocking I/O; any failure becomes :class:`StoreUnavailable`."""
+    try:
+        return op.store.execute(op)
+    except Exception as exc:
+        raise store_failure(op, exc) from exc
+
+
+async def arun_store_op(op: StoreOp) -> Any:
+    """Run ``op`` with asyncio I/O; any failure becomes :class:`StoreUnavailable`."""
+    try:
+        return await op.store.aexecute(op)
+    except Exception as exc:
+        raise store_failure(op, exc) from exc
 
 
 def user_tag(user_id: str) -> str:
@@ -177,14 +217,19 @@ class ServerSessionStore(SessionStore):
     """A store keeping sessions on a server; the cookie holds a signed session id."""
 
     server_side = True
+    #: The last sentence of the operator's log record when the store fails: what to
+    #: check, naming the setting.
+    outage_hint: ClassVar[str] = _GENERIC_HINT
 
     @abstractmethod
     def execute(self, op: StoreOp) -> Any:
-        """Run ``op`` with blocking I/O (WSGI); raises :class:`StoreUnavailable`."""
+        """Run ``op`` with blocking I/O (WSGI). Whatever it raises is reported as
+        :class:`StoreUnavailable` by the driver (:func:`run_store_op`)."""
 
     @abstractmethod
     async def aexecute(self, op: StoreOp) -> Any:
-        """Run ``op`` with asyncio I/O (ASGI); raises :class:`StoreUnavailable`."""
+        """Run ``op`` with asyncio I/O (ASGI). Whatever it raises is reported as
+        :class:`StoreUnavailable` by the driver (:func:`arun_store_op`)."""
 
     def close(self) -> None:
         """Release the blocking client's connections (the WSGI adapter's ``close``)."""
@@ -198,12 +243,12 @@ class ServerSessionStore(SessionStore):
         """Sign ``user_id`` out everywhere, now: every session of theirs is deleted and
         their cookies stop working on the next request. Returns how many sessions
         there were. ``user_id`` is the session's ``sub`` (the WorkOS profile id)."""
-        count: int = await self.aexecute(StoreOp(self, "revoke", (user_tag(user_id),)))
+        count: int = await arun_store_op(StoreOp(self, "revoke", (user_tag(user_id),)))
         return count
 
     def revoke_user_sync(self, user_id: str) -> int:
         """:meth:`revoke_user` with blocking I/O (WSGI apps, scripts, admin tasks)."""
-        count: int = self.execute(StoreOp(self, "revoke", (user_tag(user_id),)))
+        count: int = run_store_op(StoreOp(self, "revoke", (user_tag(user_id),)))
         return count
 
 

@@ -1,4 +1,4 @@
-"""Real Redis servers for the tests: one ``redis-server``, or a 3-node Redis Cluster.
+"""Real Redis servers for the tests: one ``redis-server``, or a six-node Redis Cluster.
 
 Debian's ``redis-server`` and ``redis-cli`` (``make test`` installs them when missing).
 Each server listens on a free loopback port, keeps its files in a temporary folder and
@@ -172,6 +172,15 @@ class RedisServer:
         if process.stderr is not None:
             process.stderr.close()
 
+    def kill(self) -> None:
+        """Kill the server as a crash would (SIGKILL: nothing saved, no goodbye)."""
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            if process.stderr is not None:
+                process.stderr.close()
+
     def cli(self, *args: str) -> str:
         tls = ["--tls", "--cacert", str(self.ca_file)] if self.ca_file is not None else []
         result = subprocess.run(
@@ -185,19 +194,25 @@ class RedisServer:
 
 
 class RedisCluster:
-    """Three masters (``--cluster-enabled yes``), no replicas, on loopback ports."""
+    """A Redis Cluster on loopback ports: ``masters`` masters, each with ``replicas``
+    replicas (three and one: six nodes, as a production cluster that survives losing a
+    master). Nodes keep an append-only file, so a node stopped and started again comes
+    back with its data, as a production node does; the node timeout is short (1 s), so a
+    replica takes over a killed master within a few seconds."""
 
-    def __init__(self, folder: Path, size: int = 3) -> None:
+    def __init__(self, folder: Path, masters: int = 3, replicas: int = 1) -> None:
+        self.replicas = replicas
         self.nodes = [
             RedisServer(
                 folder / f"node{i}",
                 "--cluster-enabled", "yes",
                 "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", "2000",
-                "--appendonly", "no",
+                "--cluster-node-timeout", "1000",
+                "--appendonly", "yes",
+                "--appendfsync", "always",
                 port=free_cluster_port(),
             )
-            for i in range(size)
+            for i in range(masters * (1 + replicas))
         ]  # fmt: skip
 
     @property
@@ -209,28 +224,67 @@ class RedisCluster:
             for node in self.nodes:
                 node.start()
             addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
-            create = [REDIS_CLI, "--cluster", "create", *addresses, "--cluster-replicas", "0"]
+            create = [REDIS_CLI, "--cluster", "create", *addresses]
             subprocess.run(
-                [*create, "--cluster-yes"],
+                [*create, "--cluster-replicas", str(self.replicas), "--cluster-yes"],
                 capture_output=True,
                 text=True,
                 timeout=60,
                 check=True,
             )
-            deadline = time.monotonic() + 20
-            while not all("cluster_state:ok" in n.cli("cluster", "info") for n in self.nodes):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the Redis Cluster did not reach cluster_state:ok")
-                time.sleep(0.1)
+            self.wait_ok()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def wait_ok(self, timeout: float = 30) -> None:
+        """Wait until every running node says ``cluster_state:ok`` and knows every
+        replica is attached (after a start, a restart or a failover)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            running = [n for n in self.nodes if n.process is not None]
+            try:
+                ready = all("cluster_state:ok" in n.cli("cluster", "info") for n in running)
+                ready = ready and len(self.masters()) * (1 + self.replicas) == len(running)
+            except subprocess.CalledProcessError:
+                ready = False
+            if ready:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Redis Cluster did not reach cluster_state:ok")
+            time.sleep(0.1)
+
+    def _table(self) -> list[list[str]]:
+        node = next(n for n in self.nodes if n.process is not None)
+        return [line.split() for line in node.cli("cluster", "nodes").splitlines() if line]
+
+    def masters(self) -> list[RedisServer]:
+        """The nodes that serve slots now (masters that are not marked failed)."""
+        ports = {
+            int(row[1].split("@")[0].rsplit(":", 1)[1])
+            for row in self._table()
+            if "master" in row[2] and "fail" not in row[2] and len(row) > 8
+        }
+        return [n for n in self.nodes if n.port in ports]
+
+    def master_of(self, key: str) -> RedisServer:
+        """The node serving ``key``'s slot now."""
+        slot = int(self.masters()[0].cli("cluster", "keyslot", key))
+        for row in self._table():
+            if "master" not in row[2] or "fail" in row[2]:
+                continue
+            for spec in row[8:]:
+                low, _, high = spec.partition("-")
+                if not spec.startswith("[") and int(low) <= slot <= int(high or low):
+                    port = int(row[1].split("@")[0].rsplit(":", 1)[1])
+                    return next(n for n in self.nodes if n.port == port)
+        raise LookupError(f"no master serves slot {slot}")
 
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
 
     def flush(self) -> None:
-        for node in self.nodes:
+        for node in self.masters():
             node.cli("flushall")
