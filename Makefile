@@ -7,7 +7,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
-.PHONY: demo test lint types unit browser nginx redis bench bench-quick wrk clean fuzz
+.PHONY: demo test lint types unit browser nginx caddy redis bench bench-quick wrk clean fuzz
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,16 @@ nginx:
 	  fi; \
 	fi
 
+# The forward-auth tests run Debian's Caddy too (tests/test_proxy_forward_auth.py).
+caddy:
+	@if ! command -v caddy >/dev/null 2>&1 && [ ! -x /usr/bin/caddy ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq caddy) >/dev/null; \
+	  else \
+	    echo "Install Caddy for the proxy tests: sudo apt-get install -y caddy" >&2; \
+	    echo "(or set WORKOS_MIDDLEWARE_SKIP_CADDY=1 to skip them)" >&2; \
+	  fi; \
+	fi
 
 # The Redis session store's tests run real servers: Debian's redis-server and redis-cli.
 redis:
@@ -71,7 +81,7 @@ redis:
 	  fi; \
 	fi
 
-unit: $(STAMP) browser nginx redis
+unit: $(STAMP) browser nginx caddy redis
 	$(BIN)/pytest
 
 test: lint types unit

@@ -60,24 +60,104 @@ def test_global_allow_is_enforced(make: Callable[..., Client]) -> None:
     assert client.get(ENDPOINT).status_code == 200
 
 
+def proxied(uri: str, method: str = "GET", **extra: str) -> dict[str, str]:
+    """The headers a documented proxy configuration sets on its subrequest."""
+    return {"x-forwarded-uri": uri, "x-forwarded-method": method, **extra}
+
+
 def test_original_uri_adds_the_matching_rules_allow(make: Callable[..., Client]) -> None:
     client = make(protect=["/docs/**", Rule("/admin/**", allow=AccessRule(roles=["owner"]))])
     sign_in_as(client, roles=["admin"])
-    assert client.get(ENDPOINT, headers={"x-original-uri": "/docs/a?x=1"}).status_code == 200
-    assert client.get(ENDPOINT, headers={"x-original-uri": "/admin/x"}).status_code == 403
-    assert client.get(ENDPOINT, headers={"x-forwarded-uri": "/admin/x"}).status_code == 403
+    assert client.get(ENDPOINT, headers=proxied("/docs/a?x=1")).status_code == 200
+    assert client.get(ENDPOINT, headers=proxied("/admin/x")).status_code == 403
+    nginx = {"x-original-uri": "/admin/x", "x-forwarded-method": "GET"}
+    assert client.get(ENDPOINT, headers=nginx).status_code == 403
     # The same normalisation: tricks in the proxy's URI do not dodge the rule.
     for uri in ["/docs/../admin/x", "/admin;x/y", "//admin", "/docs/%2e%2e/admin"]:
-        assert client.get(ENDPOINT, headers={"x-original-uri": uri}).status_code == 403, uri
-    assert client.get(ENDPOINT, headers={"x-original-uri": "/a%00"}).status_code == 400
+        assert client.get(ENDPOINT, headers=proxied(uri)).status_code == 403, uri
+    # A path that cannot be read safely is refused as a 403 (nginx turns other
+    # answers into a 500).
+    assert client.get(ENDPOINT, headers=proxied("/a%00")).status_code == 403
     sign_in_as(client, roles=["owner"])
-    assert client.get(ENDPOINT, headers={"x-original-uri": "/admin/x"}).status_code == 200
+    assert client.get(ENDPOINT, headers=proxied("/admin/x")).status_code == 200
 
 
-def test_original_uri_never_makes_anything_public(make: Callable[..., Client]) -> None:
-    client = make(protect=["/admin/**"], public=["/public/**"])
-    response = client.get(ENDPOINT, headers={"x-original-uri": "/public/x"})
-    assert response.status_code == 401
+def test_conflicting_or_incomplete_proxy_headers_are_refused(
+    make: Callable[..., Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make(
+        protect=["/private/**", Rule("/private/admin/**", allow=AccessRule(groups=["Admins"]))]
+    )
+    sign_in_as(client, groups=["Engineering"])
+    assert client.get(ENDPOINT, headers=proxied("/private/secret.html")).status_code == 200
+    # The issue's case: Caddy sets X-Forwarded-Uri, the client adds X-Original-URI.
+    both = proxied("/private/admin/x", **{"x-original-uri": "/private/secret.html"})
+    refused = client.get(ENDPOINT, headers=both)
+    assert refused.status_code == 403
+    assert "disagree" in refused.json()["message"]
+    assert "x-auth-request-user" not in refused.headers
+    assert any("X-Forwarded-Method" in r.getMessage() for r in caplog.records)
+    # The same value twice is one URI, not a conflict.
+    same = proxied("/private/secret.html", **{"x-original-uri": "/private/secret.html"})
+    assert client.get(ENDPOINT, headers=same).status_code == 200
+    bad = [
+        {"x-forwarded-uri": "/private/secret.html"},  # no method: refused, not taken as GET
+        {"x-original-uri": "/private/secret.html"},
+        proxied("/private/secret.html", "GET, POST"),  # two method headers joined
+        proxied("/private/secret.html, /private/admin/x"),  # two URI headers joined
+        proxied("http://evil.example/private/secret.html"),  # not an origin-form target
+        proxied("/private/secret.html\t"),
+        {"x-forwarded-method": "GET"},  # a method without a URI
+        {},  # per-path allow rules apply: the proxy must say which path
+    ]
+    for headers in bad:
+        response = client.get(ENDPOINT, headers=headers)
+        assert response.status_code == 403, headers
+        assert "x-auth-request-user" not in response.headers
+
+
+def test_method_scoped_rules_use_the_forwarded_method(make: Callable[..., Client]) -> None:
+    owners = AccessRule(roles=["owner"])
+    client = make(protect=["/api/**", Rule("/api/**", methods=["POST", "DELETE"], allow=owners)])
+    sign_in_as(client, roles=["admin"])
+    assert client.get(ENDPOINT, headers=proxied("/api/items")).status_code == 200
+    # The subrequest's own method does not matter (Caddy and Traefik always send GET).
+    assert client.get(ENDPOINT, headers=proxied("/api/items", "POST")).status_code == 403
+    assert client.get(ENDPOINT, headers=proxied("/api/items", "delete")).status_code == 403
+    assert client.post(ENDPOINT, headers=proxied("/api/items", "GET")).status_code == 200
+    sign_in_as(client, roles=["owner"])
+    assert client.get(ENDPOINT, headers=proxied("/api/items", "POST")).status_code == 200
+
+
+def test_redirect_mode_sends_browsers_to_sign_in(make: Callable[..., Client]) -> None:
+    client = make(
+        protect=["/private/**", Rule("/private/admin/**", allow=AccessRule(groups=["Admins"]))]
+    )
+    browser = {**HTML, **proxied("/private/a.html?x=1&y=2")}
+    # Without ?redirect=1 (nginx, which cannot pass a redirect on): 401, always.
+    assert client.get(ENDPOINT, headers=browser).status_code == 401
+    miss = client.get(ENDPOINT + "?redirect=1", headers=browser)
+    assert miss.status_code == 302
+    assert miss.headers["location"] == (
+        f"{APP_URL}/api/auth/signin?callbackUrl=%2Fprivate%2Fa.html%3Fx%3D1%26y%3D2"
+    )
+    # Spoofed host headers change nothing: the sign-in URL is AUTH_URL's.
+    spoofed = {**browser, "x-forwarded-host": "evil.example", "x-forwarded-proto": "https"}
+    assert (
+        client.get(ENDPOINT + "?redirect=1", headers=spoofed).headers["location"]
+        == (miss.headers["location"])
+    )
+    # A script's request, or a POST, is not sent anywhere: 401 JSON.
+    api = client.get(ENDPOINT + "?redirect=1", headers=proxied("/private/a.html"))
+    assert api.status_code == 401 and "www-authenticate" in api.headers
+    post = {**HTML, **proxied("/private/a.html", "POST")}
+    assert client.get(ENDPOINT + "?redirect=1", headers=post).status_code == 401
+    # A signed-in user a rule refuses gets the "Access denied" page.
+    sign_in_as(client)
+    admin = {**HTML, **proxied("/private/admin/x")}
+    denied = client.get(ENDPOINT + "?redirect=1", headers=admin)
+    assert denied.status_code == 403 and "permission" in denied.text
+    assert client.get(ENDPOINT + "?redirect=1", headers=browser).status_code == 200
 
 
 def test_a_refreshed_session_cookie_is_passed_back(make: Callable[..., Client]) -> None:

@@ -72,8 +72,15 @@ def original_url(request: AuthRequest, mount: str) -> str:
     return path + ("?" + request.query_string if request.query_string else "")
 
 
-def guarded_miss(core: AuthCore, request: AuthRequest, *, forbidden: bool = False) -> AuthResponse:
-    """What a request for a protected path gets when its user may not see it."""
+def guarded_miss(
+    core: AuthCore,
+    request: AuthRequest,
+    *,
+    forbidden: bool = False,
+    callback_url: str | None = None,
+) -> AuthResponse:
+    """What a request for a protected path gets when its user may not see it
+    (``callback_url``: where sign-in returns to, when not the request's own URL)."""
     navigation = is_navigation(request, core.config.api_prefixes)
     if forbidden:
         if navigation:
@@ -90,7 +97,8 @@ def guarded_miss(core: AuthCore, request: AuthRequest, *, forbidden: bool = Fals
                 403,
             )
     elif navigation:
-        callback_url = original_url(request, core.mount)
+        if callback_url is None:
+            callback_url = original_url(request, core.mount)
         location = core.responses.app_page_url("signIn", callbackUrl=callback_url) or (
             f"{core.auth_url}/signin?{urlencode({'callbackUrl': callback_url})}"
         )

@@ -256,7 +256,7 @@ def error(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
 def forward_auth(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     """Any method: nginx's auth_request subrequest keeps the original request's method."""
     identity = yield from core.sessions.identify(request.headers.get("cookie", ""))
-    return forward_auth_response(core, request.headers, identity)
+    return forward_auth_response(core, request, identity)
 
 
 ROUTES: dict[str, dict[str, Handler]] = {

@@ -1,15 +1,17 @@
-"""Real servers for the proxy tests: nginx from a temporary config, and app servers.
+"""Real servers for the proxy tests: nginx from a temporary config, app servers, the
+emulator, and the documented configurations read from docs/deploy.md.
 
 nginx is Debian's package (``make test`` installs it when missing, as root); each
 fixture writes a config into a temporary folder, starts nginx on a free loopback port
 in the foreground and stops it afterwards. The app servers are the documented
-commands (uvicorn, gunicorn) run from the example's folder.
+commands (uvicorn, gunicorn) run from the example's folder. (Caddy: ``caddy.py``.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -19,9 +21,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
+from workos_middleware.emulator.defaults import ALICE_ID
+
+from .emulator import pick
+from .live import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT / "examples"
+DEPLOY_DOC = REPO_ROOT / "docs" / "deploy.md"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SKIP_ENV = "WORKOS_MIDDLEWARE_SKIP_NGINX"
 START_TIMEOUT = 20.0
@@ -79,6 +91,7 @@ def start(command: list[str], port: int, log: Path, cwd: Path, env: dict[str, st
 
 def nginx_config(folder: Path, port: int, server_block: str) -> Path:
     """A complete nginx.conf: one server on ``port`` with ``server_block`` inside."""
+    folder.mkdir(parents=True, exist_ok=True)
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (folder / name).mkdir(exist_ok=True)
     user = "user root root;\n" if os.geteuid() == 0 else ""
@@ -130,8 +143,10 @@ def app_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def uvicorn(folder: Path, port: int, log: Path, env: dict[str, str], *extra: str) -> Server:
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1"]
+def uvicorn(
+    folder: Path, port: int, log: Path, env: dict[str, str], *extra: str, app: str = "app:app"
+) -> Server:
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"]
     return start([*command, "--port", str(port), *extra], port, log, folder, env)
 
 
@@ -174,3 +189,56 @@ def form_action(html: str) -> str:
     found = re.search(r'<form[^>]*method="post"[^>]*action="([^"]*)"', html)
     assert found is not None, html
     return unescape(found.group(1))
+
+
+def documented(name: str, language: str = "nginx") -> str:
+    """The ``language`` block marked ``<!-- tested: name -->`` in docs/deploy.md: the
+    documented configuration is the tested one."""
+    text = DEPLOY_DOC.read_text()
+    found = re.search(rf"<!-- tested: {name} -->\n```{language}\n(.*?)```", text, re.S)
+    assert found is not None, f"docs/deploy.md has no tested {language} block {name!r}"
+    return found.group(1)
+
+
+def start_emulator(folder: Path) -> Server:
+    """The WorkOS emulator as its own server (``python -m workos_middleware.emulator``)."""
+    port = free_port()
+    command = [sys.executable, "-m", "workos_middleware.emulator", "--port", str(port)]
+    command += ["--log-level", "warning"]
+    return start(command, port, folder / "emulator.log", REPO_ROOT, dict(os.environ))
+
+
+def example_env(emulator: str, **settings: str) -> dict[str, str]:
+    """An app server's environment pointing at the emulator with its demo credentials."""
+    return app_env(
+        WORKOS_CLIENT_ID=DEFAULT_CLIENT_ID,
+        WORKOS_API_KEY=DEFAULT_API_KEY,
+        WORKOS_BASE_URL=emulator,
+        **settings,
+    )
+
+
+def sign_in(
+    browser: httpx.Client,
+    site: str,
+    start_path: str,
+    callback_url: str,
+    user: str = ALICE_ID,
+    email: str = "alice@example.com",
+) -> httpx.Response:
+    """The whole sign-in as a browser does it, from ``start_path`` on ``site``; returns
+    the app's final redirect back to the page it was asked for."""
+    response = browser.get(site + start_path)
+    while response.status_code == 302 and "/signin" in response.headers["location"]:
+        response = browser.get(response.headers["location"])
+    assert response.status_code == 200, response.text
+    fields = form_fields(response.text)
+    assert fields["callbackUrl"] == callback_url
+    fields["email"] = email
+    started = browser.post(form_action(response.text), data=fields, headers={"origin": site})
+    assert started.status_code == 302, started.text
+    authorize = started.headers["location"]
+    redirect_uri = parse_qs(urlsplit(authorize).query)["redirect_uri"][0]
+    back = pick(browser, authorize, user=user)
+    assert back.startswith(redirect_uri + "?")
+    return browser.get(back)
