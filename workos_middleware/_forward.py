@@ -135,28 +135,26 @@ def forward_auth_response(core: AuthCore, request: AuthRequest, identity: Identi
         original = "no X-Forwarded-Uri or X-Original-URI, and per-path allow rules apply"
     if isinstance(original, str):
         return _refusal(original).set_cookies(identity.set_cookies)
+    seen = original.as_request(request.headers) if original is not None else None
     found = None
-    if original is not None and core.config.protection is not None:
-        seen = original.as_request(request.headers)
+    if seen is not None and core.config.protection is not None:
         found = core.config.protection.check(seen.method, seen.path)
     if found is BAD_PATH:
         return _refusal("the original path cannot be read safely")
-    redirect = request.query.get("redirect") == "1" and original is not None
+    # With ?redirect=1 (a proxy that passes the answer on), browsers get pages.
+    browser = seen if request.query.get("redirect") == "1" else None
     if identity.token is None:
-        if redirect and original is not None:
-            response = guarded_miss(
-                core, original.as_request(request.headers), callback_url=original.target
-            )
+        if browser is not None and original is not None:
+            response = guarded_miss(core, browser, callback_url=original.target)
         else:
             response = AuthResponse.json({"error": "Unauthorized"}, 401)
     else:
         extra = found.allows if isinstance(found, Guard) else ()
-        if access_denial((core.config.allow, *extra), identity.token) is not None:
-            if redirect and original is not None:
-                response = guarded_miss(core, original.as_request(request.headers), forbidden=True)
-            else:
-                response = AuthResponse.json({"error": "Forbidden"}, 403)
-        else:
+        if access_denial((core.config.allow, *extra), identity.token) is None:
             response = AuthResponse.json({"ok": True}, 200)
             response.headers.extend(identity_headers(identity.token))
+        elif browser is not None:
+            response = guarded_miss(core, browser, forbidden=True)
+        else:
+            response = AuthResponse.json({"error": "Forbidden"}, 403)
     return response.set_cookies(identity.set_cookies)
