@@ -66,9 +66,9 @@ __all__ = [
     "SessionStore",
     "StoreUnavailable",
     "arun_store_op",
-    "run_store_op",
     "person_tag",
     "regrouped",
+    "run_store_op",
     "user_tag",
 ]
 
