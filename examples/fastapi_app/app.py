@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -30,7 +29,7 @@ from workos_middleware.emulator.embedded import (
     BANNER,
     MOUNT_PATH,
     announce,
-    credentials_missing,
+    embedded_origin,
     emulator_environ,
 )
 from workos_middleware.integrations.fastapi import OptionalUser, RequireUser
@@ -40,12 +39,12 @@ HERE = Path(__file__).resolve().parent
 environ = dict(os.environ)
 emulator = None
 banner = ""
-app_url = environ.get("AUTH_URL") or environ.get("NEXTAUTH_URL")
-if credentials_missing(environ) and app_url:
-    # No WorkOS credentials: serve the local WorkOS emulator from this same server and
-    # point the middleware at it. With WORKOS_API_KEY set, nothing of this runs.
-    parts = urlsplit(app_url)
-    origin = f"{parts.scheme}://{parts.netloc}"
+origin = embedded_origin(environ)
+if origin is not None:
+    # No WorkOS credentials and a loopback AUTH_URL (or WORKOS_EMULATOR=1): serve the
+    # local WorkOS emulator from this same server and point the middleware at it. With
+    # WORKOS_API_KEY set, nothing of this runs; without it on any other address, the app
+    # stops here with a message naming WORKOS_API_KEY.
     environ = emulator_environ(environ, origin + MOUNT_PATH)
     emulator = create_emulator(redirect_uris=[f"{origin}/api/auth/callback/workos"])
     banner = BANNER

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
@@ -34,7 +33,7 @@ from workos_middleware.emulator.embedded import (
     DEMO_WAYS_IN,
     MOUNT_PATH,
     announce,
-    credentials_missing,
+    embedded_origin,
     emulator_environ,
 )
 from workos_middleware.integrations.starlette import current_user
@@ -45,12 +44,12 @@ HERE = Path(__file__).resolve().parent
 environ = dict(os.environ)
 routes_of_emulator: list[Mount] = []
 banner = ""
-app_url = environ.get("AUTH_URL") or environ.get("NEXTAUTH_URL")
-if credentials_missing(environ) and app_url:
-    # No WorkOS credentials: serve the local WorkOS emulator from this same server and
-    # point the middleware at it. With WORKOS_API_KEY set, nothing of this runs.
-    parts = urlsplit(app_url)
-    origin = f"{parts.scheme}://{parts.netloc}"
+origin = embedded_origin(environ)
+if origin is not None:
+    # No WorkOS credentials and a loopback AUTH_URL (or WORKOS_EMULATOR=1): serve the
+    # local WorkOS emulator from this same server and point the middleware at it. With
+    # WORKOS_API_KEY set, nothing of this runs; without it on any other address, the app
+    # stops here with a message naming WORKOS_API_KEY.
     # The emulator also plays AuthKit, GitHub and Google: the sign-in page offers them all.
     environ = emulator_environ(environ, origin + MOUNT_PATH, providers=True)
     callbacks = [f"{origin}/api/auth/callback/{p}" for p in ("workos", *DEMO_WAYS_IN)]

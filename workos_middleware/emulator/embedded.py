@@ -5,15 +5,22 @@ mount an ASGI app without a bridge, serves it from a background thread on a seco
 loopback port (:func:`serve_in_thread`). Either way the app gets the settings that
 point its middleware at the emulator (:func:`emulator_environ`). With real credentials
 nothing here runs.
+
+It fails closed (:func:`embedded_origin`): the emulator signs anyone in as a demo user,
+so it is embedded only when the app's URL (``AUTH_URL``) is a loopback address
+(127.0.0.0/8, ::1, ``localhost``) or when ``WORKOS_EMULATOR=1`` says so. A copied demo
+deployed elsewhere without ``WORKOS_API_KEY`` stops at start-up, naming the setting.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .app import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
 from .authorize import resolve_selector
@@ -27,6 +34,7 @@ __all__ = [
     "announce",
     "credentials_missing",
     "demo_users",
+    "embedded_origin",
     "emulated_providers",
     "emulator_environ",
     "serve_in_thread",
@@ -41,6 +49,58 @@ logger = logging.getLogger("workos_middleware.emulator")
 def credentials_missing(environ: Mapping[str, str]) -> bool:
     """True when ``WORKOS_API_KEY`` is unset: the demo then embeds the emulator."""
     return not environ.get("WORKOS_API_KEY")
+
+
+OPT_IN = "WORKOS_EMULATOR"
+"""The setting that embeds the emulator whatever the app's URL: ``1``, ``true`` or ``yes``."""
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url``'s host is a loopback address: 127.0.0.0/8, ::1 or ``localhost``."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def embedded_origin(environ: Mapping[str, str]) -> str | None:
+    """The app's origin when the demo should embed the emulator, else ``None``.
+
+    ``None`` when ``WORKOS_API_KEY`` is set (the real WorkOS is used) or when the app's
+    URL (``AUTH_URL``, or ``NEXTAUTH_URL``) is not set (``AuthConfig.from_env`` then
+    names what is missing). Without the key, the origin when the URL is a loopback
+    address or ``WORKOS_EMULATOR=1`` opts in; otherwise :class:`SystemExit` with a
+    message naming ``WORKOS_API_KEY``: a demo deployed without credentials must not let
+    anyone sign in as a demo user.
+    """
+    app_url = environ.get("AUTH_URL") or environ.get("NEXTAUTH_URL")
+    if not credentials_missing(environ) or not app_url:
+        return None
+    opted_in = environ.get(OPT_IN, "").strip().lower() in ("1", "true", "yes")
+    if not opted_in and not is_loopback(app_url):
+        raise SystemExit(
+            f"WORKOS_API_KEY is not set, and the app's URL ({app_url}) is not a loopback "
+            "address: refusing to start with the local WorkOS emulator, which signs anyone "
+            "in as a demo user. Set WORKOS_API_KEY (and WORKOS_CLIENT_ID) to use WorkOS, or "
+            f"{OPT_IN}=1 to run the offline demo on this address anyway."
+        )
+    if opted_in and not is_loopback(app_url):
+        logger.warning(
+            "%s=1: the WorkOS emulator is embedded at %s, a non-loopback address; anyone "
+            "who reaches it can sign in as a demo user",
+            OPT_IN,
+            app_url,
+        )
+    parts = urlsplit(app_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 DEMO_WAYS_IN = ("authkit", "google", "github")

@@ -17,7 +17,7 @@ from workos_middleware.emulator import create_app as create_emulator
 from workos_middleware.emulator.embedded import (
     BANNER,
     announce,
-    credentials_missing,
+    embedded_origin,
     emulator_environ,
     serve_in_thread,
 )
@@ -27,14 +27,13 @@ HERE = Path(__file__).resolve().parent
 environ = dict(os.environ)
 EXAMPLE_BANNER = ""
 app_url = environ.get("AUTH_URL") or environ.get("NEXTAUTH_URL") or ""
-if credentials_missing(environ) and app_url:
-    # No WorkOS credentials: serve the local WorkOS emulator on a second loopback port
-    # (WORKOS_EMULATOR_PORT, default: any free one) and point the middleware at it.
-    # With WORKOS_API_KEY set, nothing of this runs.
-    parts = urlsplit(app_url)
-    emulator = create_emulator(
-        redirect_uris=[f"{parts.scheme}://{parts.netloc}/api/auth/callback/workos"]
-    )
+origin = embedded_origin(environ)
+if origin is not None:
+    # No WorkOS credentials and a loopback AUTH_URL (or WORKOS_EMULATOR=1): serve the
+    # local WorkOS emulator on a second loopback port (WORKOS_EMULATOR_PORT, default: any
+    # free one) and point the middleware at it. With WORKOS_API_KEY set, nothing of this
+    # runs; without it on any other address, the app stops here naming WORKOS_API_KEY.
+    emulator = create_emulator(redirect_uris=[f"{origin}/api/auth/callback/workos"])
     emulator_url = serve_in_thread(emulator, port=int(environ.get("WORKOS_EMULATOR_PORT", "0")))
     environ = emulator_environ(environ, emulator_url)
     EXAMPLE_BANNER = BANNER
