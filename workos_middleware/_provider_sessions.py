@@ -63,6 +63,9 @@ class ProviderSessions:
     def renew(self, token: SessionToken) -> Flow[SessionToken | None]:
         """``token`` itself when nothing changes, a new token after a refresh, or
         ``None`` when the session has ended (expired and not refreshable)."""
+        provider = self.providers.get(str(token.get("provider")))
+        if provider is not None and getattr(provider, "needs_refresh", None) is None:
+            return token  # state kept for sign-out only (OIDC's ID token): nothing to renew
         try:
             found = self._opened(token)
         except ProviderError as exc:

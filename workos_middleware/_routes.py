@@ -204,10 +204,16 @@ def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
     record(core, request, "signout", "ok" if ended else "no_session", "success", user=ended)
     if ended is not None:
         yield from fire_event(core, "sign_out", {"token": ended})
-        # A provider with a session of its own (AuthKit) ends it too, then comes back.
-        target = core.provider_sessions.signout_url(ended, target) or target
+        # A provider with a session of its own (AuthKit, OIDC's end_session_endpoint)
+        # ends it too, then sends the browser back to the app's origin.
+        back = target if _on_origin(target, core.config.origin) else core.base_url
+        target = core.provider_sessions.signout_url(ended, back) or target
     response = core.responses.redirect(request, target)
     return response.set_cookies(core.sessions.clear(request.cookies))
+
+
+def _on_origin(url: str, origin: str) -> bool:
+    return url == origin or url.startswith(origin + "/")
 
 
 def organization(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:

@@ -139,6 +139,15 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         if not core.used_states.consume(pending.state, now + state.STATE_MAX_AGE, now):
             detail = "this sign-in's state was already redeemed (a replayed or parallel callback)"
             return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
+    check = getattr(provider, "check_callback", None)
+    if check is not None:
+        # The provider's own checks of the redirect (OIDC: RFC 9207's iss), before the
+        # answer is used in any way, errors included.
+        try:
+            yield from check(params)
+        except ProviderError as exc:
+            reason = "callback_issuer" if exc.code == "OAuthCallback" else provider_reason(exc)
+            return _refuse(core, request, reason, exc.code, provider.id, str(exc))
     if "error" in params:
         cancelled = params["error"] == "access_denied"
         detail = (

@@ -101,6 +101,7 @@ def provider_routes(
             methods=["GET", "POST"],
         ),
         Route(f"{oidc}/jwks", faulty(fault_name("jwks"), providers.jwks), methods=["GET"]),
+        Route(f"{oidc}/end_session", providers.end_session, methods=["GET", "POST"]),
         Route(f"{github}/login/oauth/authorize", providers.authorize, methods=["GET"]),
         Route(f"{github}/login/oauth/authorize/complete", providers.complete, methods=["POST"]),
         Route(

@@ -197,7 +197,11 @@ class ProviderUser:
 
 @dataclass(frozen=True)
 class Provider:
-    """An OAuth 2.0 provider the emulator also plays: ``oidc`` (as Google) or ``github``."""
+    """An OAuth 2.0 provider the emulator also plays: ``oidc`` (as Google) or ``github``.
+
+    ``strict`` (``oidc`` only) plays a certified OpenID provider that follows the letter
+    of the specifications: profile claims only from userinfo, RFC 9207's ``iss`` in every
+    redirect, and a session of its own that RP-initiated logout ends."""
 
     id: str
     kind: str
@@ -205,6 +209,7 @@ class Provider:
     client_id: str
     client_secret: str
     users: tuple[ProviderUser, ...] = ()
+    strict: bool = False
 
     def user(self, sub: str) -> ProviderUser | None:
         return next((u for u in self.users if u.sub == sub), None)

@@ -577,7 +577,7 @@ def parse_provider_user(raw: object, *, path: str = "") -> ProviderUser:
     )
 
 
-_PROVIDER_FIELDS = ("id", "kind", "name", "client_id", "client_secret", "users")
+_PROVIDER_FIELDS = ("id", "kind", "name", "client_id", "client_secret", "users", "strict")
 
 
 def parse_provider(raw: object, *, path: str = "") -> Provider:
@@ -592,9 +592,14 @@ def parse_provider(raw: object, *, path: str = "") -> Provider:
         if any(u.sub == user.sub for u in users):
             raise DataError(f"{f.where('users')}[{i}].sub: duplicate sub {user.sub!r}")
         users.append(user)
+    kind = f.choice("kind", PROVIDER_KINDS, "oidc")
+    strict = f.boolean("strict", False)
+    if strict and kind != "oidc":
+        raise DataError(f"{f.where('strict')}: only an oidc provider can be strict")
     return Provider(
         id=pid,
-        kind=f.choice("kind", PROVIDER_KINDS, "oidc"),
+        kind=kind,
+        strict=strict,
         name=f.string("name", pid.capitalize()),
         client_id=f.string("client_id", f"{pid}-client-emulator"),
         client_secret=f.string("client_secret", f"{pid}-secret-emulator"),

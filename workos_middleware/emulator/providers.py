@@ -5,6 +5,12 @@ Connect provider (discovery, authorize, token with an RS256 ID token, userinfo, 
 ``/oauth/{id}`` for a GitHub-like one (``/login/oauth/authorize``,
 ``/login/oauth/access_token``, ``/user``, ``/user/emails``). Like the real ones, they know
 nothing of WorkOS: their own clients, secrets, users and keys.
+
+A ``strict`` OIDC provider behaves as certified providers do: its ID token carries no
+profile claims (``email``, ``name``... only from userinfo), every redirect back to the app
+carries ``iss`` (RFC 9207, advertised by ``authorization_response_iss_parameter_supported``),
+and it keeps a browser session of its own (a cookie): a second sign-in while it lives
+skips the sign-in page, until RP-initiated logout at its ``end_session_endpoint`` ends it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from .data import Provider, ProviderUser, plain
 from .faults import token_defect
@@ -27,6 +33,7 @@ from .oauth import (
     basic_credentials,
     check_verifier,
     own_base_url,
+    page_form,
     refuse,
     request_problem,
     return_to,
@@ -34,11 +41,14 @@ from .oauth import (
     unredirectable_problem,
 )
 from .pages import error_page, render
+from .redirects import is_registered, with_params
 from .store import EmulatorState, PendingSignIn
 from .wire import oauth_error
 
 TOKEN_LIFETIME = 3600
 """Seconds a provider's access token and ID token live."""
+ID_TOKEN_MEMORY = 86400
+"""Seconds a strict provider remembers an ID token it issued (for ``id_token_hint``)."""
 GITHUB_DOCS = "https://docs.github.com/rest"
 
 
@@ -135,6 +145,14 @@ class ProviderEndpoints:
                 ],
                 "code_challenge_methods_supported": ["S256"],
                 "grant_types_supported": ["authorization_code"],
+                **(
+                    {
+                        "authorization_response_iss_parameter_supported": True,
+                        "end_session_endpoint": f"{issuer}/end_session",
+                    }
+                    if provider.strict
+                    else {}
+                ),
             }
         )
 
@@ -170,19 +188,23 @@ class ProviderEndpoints:
             "azp": provider.client_id,
             "iat": int(now),
             "exp": int(now) + TOKEN_LIFETIME,
-            **_oidc_claims(user),
+            # A strict provider says who, and nothing more: the profile is userinfo's.
+            **({"sub": user.sub} if provider.strict else _oidc_claims(user)),
         }
         if grant.get("nonce"):
             claims["nonce"] = grant["nonce"]
         defect = token_defect(request)
         claims = spoil_claims(claims, defect, now)
         access_token = self.state.issue_token(provider.id, grant, TOKEN_LIFETIME)
+        id_token = self.state.key_ring(provider.id).sign(claims, defect=defect)
+        if provider.strict:
+            self.state.note_id_token(id_token, provider.id, user.sub, now + ID_TOKEN_MEMORY)
         body = {
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": TOKEN_LIFETIME - 1,
             "scope": grant["scope"],
-            "id_token": self.state.key_ring(provider.id).sign(claims, defect=defect),
+            "id_token": id_token,
         }
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -261,7 +283,9 @@ class ProviderEndpoints:
         scope = q.get("scope", "")
         if kind == "oidc" and "openid" not in scope.split():
             refusal = Refusal("invalid_scope", "The scope must include openid.")
-            return refuse(q["redirect_uri"], q.get("state"), refusal)
+            return self._to_app(
+                request, provider, refuse(q["redirect_uri"], q.get("state"), refusal)
+            )
         hint = q.get("login_hint" if kind == "oidc" else "login") or None
         pending = self.state.start_sign_in(
             provider.id,
@@ -276,7 +300,12 @@ class ProviderEndpoints:
         hinted = next((u for u in provider.users if hint in (u.email, u.login)), None)
         if hinted is not None and self.state.auto_approve:
             self.state.finish_sign_in(pending.id, provider.id)
-            return self._send_code(provider, pending, hinted)
+            return self._send_code(request, provider, pending, hinted)
+        signed_in = self._session_user(request, provider)
+        if signed_in is not None and "login" not in q.get("prompt", "").split():
+            # The provider's own session is alive: no page, as a real IdP does.
+            self.state.finish_sign_in(pending.id, provider.id)
+            return self._send_code(request, provider, pending, signed_in)
         return render(
             "provider_sign_in.html",
             provider=provider,
@@ -296,17 +325,27 @@ class ProviderEndpoints:
             )
         found = await answered(request, self.state, provider.id)
         if isinstance(found, Response):
-            return found
+            return self._to_app(request, provider, found)  # the Deny button's access_denied
         pending, fields = found
         user = provider.user(fields.get("user", ""))
         if user is None:
             return error_page(
                 "Unknown test user", "The chosen user is not a user of this provider."
             )
-        return self._send_code(provider, pending, user)
+        response = self._send_code(request, provider, pending, user)
+        if provider.strict:
+            cookie = self.state.start_idp_session(provider.id, user.sub)
+            response.set_cookie(
+                self._session_cookie(provider),
+                cookie,
+                path=self._session_path(request, provider),
+                httponly=True,
+                samesite="lax",
+            )
+        return response
 
     def _send_code(
-        self, provider: Provider, pending: PendingSignIn, user: ProviderUser
+        self, request: Request, provider: Provider, pending: PendingSignIn, user: ProviderUser
     ) -> Response:
         code = self.state.issue_code(
             provider.id,
@@ -315,7 +354,73 @@ class ProviderEndpoints:
             grant={"sub": user.sub, "nonce": pending.nonce, "scope": pending.scope or ""},
             code_challenge=pending.code_challenge,
         )
-        return send_code(pending.redirect_uri, code, pending.state)
+        return self._to_app(request, provider, send_code(pending.redirect_uri, code, pending.state))
+
+    def _to_app(self, request: Request, provider: Provider, response: Response) -> Response:
+        """A redirect back to the app; a strict provider adds its ``iss`` (RFC 9207)."""
+        location = response.headers.get("location")
+        if provider.strict and response.status_code == 302 and location:
+            response.headers["location"] = with_params(
+                location, {"iss": self.issuer(request, provider)}
+            )
+        return response
+
+    # -- a strict provider's session and RP-initiated logout ------------------------------
+
+    def _session_cookie(self, provider: Provider) -> str:
+        return f"emulator_idp_{provider.id}"
+
+    def _session_path(self, request: Request, provider: Provider) -> str:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return f"{root}/oidc/{provider.id}"
+
+    def _session_user(self, request: Request, provider: Provider) -> ProviderUser | None:
+        if not provider.strict:
+            return None
+        cookie = request.cookies.get(self._session_cookie(provider))
+        sub = self.state.idp_session(cookie, provider.id)
+        return provider.user(sub) if sub is not None else None
+
+    async def end_session(self, request: Request) -> Response:
+        """RP-initiated logout 1.0: ends this browser's session at the provider, then
+        back to ``post_logout_redirect_uri`` (registered, and only with an
+        ``id_token_hint`` or ``client_id`` naming this provider's client)."""
+        provider = self._provider(request, "oidc")
+        if provider is None or not provider.strict:
+            return _no_provider()
+        if request.method == "POST":
+            fields = await page_form(request)
+            if isinstance(fields, Response):
+                return fields
+        else:
+            fields = dict(request.query_params)
+        hint, client_id = fields.get("id_token_hint"), fields.get("client_id")
+        if hint and self.state.id_token_subject(hint, provider.id) is None:
+            return error_page("Unknown id_token_hint", "This provider did not issue that ID token.")
+        if client_id and not hmac.compare_digest(client_id, provider.client_id):
+            return error_page("Unknown client", "client_id is not a client of this provider.")
+        destination = fields.get("post_logout_redirect_uri")
+        if destination and not (hint or client_id):
+            return error_page(
+                "Logout request refused",
+                "post_logout_redirect_uri needs an id_token_hint or a client_id.",
+            )
+        if destination and not is_registered(destination, self.state.redirect_uris):
+            return error_page(
+                "Unregistered post_logout_redirect_uri",
+                "The post_logout_redirect_uri is not registered for this client.",
+                details=[("post_logout_redirect_uri", destination)],
+            )
+        self.state.end_idp_session(request.cookies.get(self._session_cookie(provider)))
+        if destination:
+            back = with_params(destination, {"state": fields.get("state")})
+            response: Response = RedirectResponse(back, 302)
+        else:
+            response = render("signed_out.html", what=f"The {provider.name} session has ended.")
+        response.delete_cookie(
+            self._session_cookie(provider), path=self._session_path(request, provider)
+        )
+        return response
 
     # -- GitHub ---------------------------------------------------------------------------
 

@@ -124,6 +124,10 @@ class EmulatorState:
         self._tokens: dict[str, AccessToken] = {}
         self._sessions: dict[str, AuthSession] = {}
         self._refresh_tokens: dict[str, RefreshToken] = {}
+        # A strict OIDC provider's own browser sessions (cookie value -> provider, sub)
+        # and the ID tokens it issued (for id_token_hint: token -> provider, sub, expiry).
+        self._idp_sessions: dict[str, tuple[str, str]] = {}
+        self._id_tokens: dict[str, tuple[str, str, float]] = {}
         self._rings: dict[str, KeyRing] = {}
         self._faults: list[Fault] = []
         self._fault_count = 0
@@ -141,6 +145,8 @@ class EmulatorState:
             for table in (self._pending, self._codes, self._tokens, self._sessions):
                 table.clear()
             self._refresh_tokens.clear()
+            self._idp_sessions.clear()
+            self._id_tokens.clear()
             self._rings.clear()
             self._faults.clear()
             self._log.clear()
@@ -266,6 +272,39 @@ class EmulatorState:
         if found is None or found.audience != audience or found.expires_at <= self.clock():
             return None
         return found.grant
+
+    # -- a strict OIDC provider's sessions and ID tokens ----------------------------------
+
+    def start_idp_session(self, provider_id: str, sub: str) -> str:
+        """A provider's browser session for ``sub``: the value of its cookie."""
+        cookie = secrets.token_urlsafe(24)
+        with self._lock:
+            self._idp_sessions[cookie] = (provider_id, sub)
+        return cookie
+
+    def idp_session(self, cookie: str | None, provider_id: str) -> str | None:
+        """The user (``sub``) of a live session of ``provider_id``, if the cookie names one."""
+        with self._lock:
+            found = self._idp_sessions.get(cookie or "")
+        return found[1] if found is not None and found[0] == provider_id else None
+
+    def end_idp_session(self, cookie: str | None) -> bool:
+        with self._lock:
+            return self._idp_sessions.pop(cookie or "", None) is not None
+
+    def note_id_token(self, token: str, provider_id: str, sub: str, expires_at: float) -> None:
+        with self._lock:
+            now = self.clock()
+            for key in [k for k, v in self._id_tokens.items() if v[2] <= now]:
+                del self._id_tokens[key]
+            self._id_tokens[token] = (provider_id, sub, expires_at)
+
+    def id_token_subject(self, token: str, provider_id: str) -> str | None:
+        """Whose ID token ``token`` is, if this provider issued it (kept a day after it
+        was issued, expired or not: a logout hint may be old)."""
+        with self._lock:
+            found = self._id_tokens.get(token)
+        return found[1] if found is not None and found[0] == provider_id else None
 
     def _purge(self) -> None:
         now = self.clock()

@@ -192,15 +192,27 @@ class OAuthProvider:
         profile = yield from self.fetch_profile(tokens, nonce)
         mapped = yield from call(self.profile_function, profile, tokens)
         user = self._checked_user(mapped)
+        if user["email"] is not None and _unverified(profile, user["email"]):
+            # Never used for access rules or account matching: the user signs in without
+            # an email; the profile (the sign_in callback's third argument) keeps it.
+            logger.info("%s: the email is not verified (email_verified false): dropped", self.id)
+            user["email"] = None
         account = {
             "provider": self.id,
             "type": self.type,
             "providerAccountId": user["id"],
             **{k: v for k, v in tokens.items() if isinstance(v, str | int | float) or v is None},
         }
-        return SignInResult(user=user, account=account, profile=profile)
+        return SignInResult(
+            user=user, account=account, profile=profile, provider_state=self.session_state(tokens)
+        )
 
     # -- steps a subclass may replace -----------------------------------------------
+
+    def session_state(self, tokens: Mapping[str, Any]) -> dict[str, Any] | None:
+        """What the session keeps (sealed) for later; the OIDC provider keeps the ID token
+        for RP-initiated logout."""
+        return None
 
     def token_request(self, data: dict[str, str]) -> httpx.Request:
         """The POST to the token endpoint, with the client authenticated."""
@@ -265,6 +277,14 @@ class OAuthProvider:
         if email is not None and (not isinstance(email, str) or "@" not in email):
             raise ProviderError(f"{self.name}: the profile's email is not an email address")
         return cast(User, {"name": None, "email": None, "image": None, **mapped, "id": identifier})
+
+
+def _unverified(profile: Mapping[str, Any], email: str) -> bool:
+    """The provider marks ``email`` (the profile's own) ``email_verified: false``."""
+    flag = profile.get("email_verified")
+    unverified = flag is False or (isinstance(flag, str) and flag.lower() == "false")
+    given = profile.get("email")
+    return unverified and isinstance(given, str) and given.lower() == email.lower()
 
 
 def json_object(response: httpx.Response, what: str, *, form_ok: bool = False) -> dict[str, Any]:
