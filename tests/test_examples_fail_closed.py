@@ -17,26 +17,11 @@ import pytest
 
 from workos_middleware.emulator.embedded import BANNER, embedded_origin
 
-from support import free_port
+from support import EXAMPLE_SETTINGS, free_port
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BIN = Path(sys.executable).parent
 SECRET = "examples-secret-0123456789abcdef"
-# What a developer's shell might carry and the examples must not see here.
-SCRUBBED = (
-    "WORKOS_CLIENT_ID",
-    "WORKOS_API_KEY",
-    "WORKOS_BASE_URL",
-    "WORKOS_EMULATOR",
-    "WORKOS_EMULATOR_PORT",
-    "AUTH_URL",
-    "AUTH_SECRET",
-    "NEXTAUTH_URL",
-    "NEXTAUTH_SECRET",
-    "FLASK_APP",
-    "FLASK_DEBUG",
-    "DJANGO_SETTINGS_MODULE",
-)
 
 
 def command(example: str, port: int) -> tuple[list[str], Path]:
@@ -51,7 +36,7 @@ def command(example: str, port: int) -> tuple[list[str], Path]:
 
 
 def start(example: str, port: int, **settings: str) -> subprocess.Popen[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    environ = {k: v for k, v in os.environ.items() if k not in EXAMPLE_SETTINGS}
     environ.update(AUTH_SECRET=SECRET, **settings)
     argv, folder = command(example, port)
     return subprocess.Popen(

@@ -23,7 +23,7 @@ from typing import IO
 import httpx
 from playwright.sync_api import Page, Response, expect
 
-from support import free_port, path_of, query_lists
+from support import EXAMPLE_SETTINGS, free_port, path_of, query_lists
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT / "examples"
@@ -45,22 +45,7 @@ CHROMIUM_ARGS = [
 SKIP_ENV = "WORKOS_MIDDLEWARE_SKIP_BROWSER"
 
 # Settings the examples must NOT see: without them they embed the emulator.
-SCRUBBED_ENV = (
-    "WORKOS_CLIENT_ID",
-    "WORKOS_API_KEY",
-    "WORKOS_BASE_URL",
-    "WORKOS_EMULATOR_PORT",
-    "AUTH_URL",
-    "AUTH_SECRET",
-    "NEXTAUTH_URL",
-    "NEXTAUTH_SECRET",
-    "FLASK_APP",
-    "FLASK_DEBUG",
-    "FLASK_RUN_HOST",
-    "FLASK_RUN_PORT",
-    "DJANGO_SETTINGS_MODULE",
-    "DJANGO_DEBUG",
-)
+SCRUBBED_ENV = EXAMPLE_SETTINGS
 START_TIMEOUT = 20.0
 
 NOT_SIGNED_IN = "Not signed in"

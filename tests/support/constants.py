@@ -57,3 +57,23 @@ TOKEN_RESPONSE: dict[str, Any] = {
     "profile": PROFILE,
     "oauth_tokens": None,
 }
+
+# What a developer's shell might carry and an example started by a test must not see:
+# without them the examples embed the emulator (on a loopback AUTH_URL).
+EXAMPLE_SETTINGS = (
+    "WORKOS_CLIENT_ID",
+    "WORKOS_API_KEY",
+    "WORKOS_BASE_URL",
+    "WORKOS_EMULATOR",
+    "WORKOS_EMULATOR_PORT",
+    "AUTH_URL",
+    "AUTH_SECRET",
+    "NEXTAUTH_URL",
+    "NEXTAUTH_SECRET",
+    "FLASK_APP",
+    "FLASK_DEBUG",
+    "FLASK_RUN_HOST",
+    "FLASK_RUN_PORT",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_DEBUG",
+)
