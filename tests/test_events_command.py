@@ -220,3 +220,60 @@ def test_the_command_runs_as_a_module(env: dict[str, str]) -> None:
     )
     assert done.returncode == 1 and "session store unavailable" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- against the emulator's Events API over loopback ------------------------------------
+
+
+@pytest.fixture
+def emulator() -> Iterator[str]:
+    from workos_middleware.emulator import create_app
+    from workos_middleware.emulator.embedded import serve_in_thread
+
+    yield serve_in_thread(create_app())
+
+
+def test_the_emulators_events_are_applied_once(
+    redis_url: str, emulator: str, portal: BlockingPortal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
+    from workos_middleware.emulator.defaults import ALICE_DIRECTORY_USER_ID, EXAMPLE_ORG_ID
+
+    env = {
+        "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "WORKOS_API_KEY": DEFAULT_API_KEY,
+        "WORKOS_BASE_URL": emulator,
+        "AUTH_SECRET": SECRET,
+        "AUTH_URL": APP_URL,
+        "AUTH_REDIS_URL": redis_url,
+    }
+    app = Client("wsgi", AuthConfig.from_env(env), portal)
+    alice_idp_id = "00u1a1ce0examp1e0001"  # the emulator's data file
+
+    def alice_signs_in(organization_id: str = EXAMPLE_ORG_ID) -> Client:
+        browser = Client("wsgi", app.config, portal)
+        cookies = session_cookies(
+            app.config,
+            id=f"prof_{organization_id}",
+            email="alice@example.com",
+            organization_id=organization_id,
+            claims={"idp_id": alice_idp_id},
+        )
+        for name, value in cookies.items():
+            browser.set_cookie(name, value)
+        return browser
+
+    session, elsewhere = alice_signs_in(), alice_signs_in("org_01ELSEWHERE")
+    # The customer's IT admin deactivates Alice (the emulator's admin API: its dashboard).
+    deactivate = f"{emulator}/_emulator/directory_users/{ALICE_DIRECTORY_USER_ID}/deactivate"
+    assert httpx.post(deactivate).status_code == 200
+    assert "1 applied" in run(env, capsys)
+    assert not signed_in(session) and signed_in(elsewhere)
+
+    # A second run applies nothing twice: not from the cursor, nor with the cursor lost.
+    again = alice_signs_in()
+    assert "read 0 event(s)" in run(env, capsys)
+    redis = app.config.session_store.sync_client()  # type: ignore[attr-defined]
+    redis.delete("wm:value:events:cursor")
+    assert "0 applied, 1 skipped" in run(env, capsys)
+    assert signed_in(again)

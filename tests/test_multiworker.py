@@ -26,7 +26,11 @@ import pytest
 
 from workos_middleware import AuthConfig, RedisSessionStore, WorkOSProvider
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
-from workos_middleware.emulator.defaults import ALICE_ID, EXAMPLE_ORG_ID
+from workos_middleware.emulator.defaults import (
+    ALICE_DIRECTORY_USER_ID,
+    ALICE_ID,
+    EXAMPLE_ORG_ID,
+)
 from workos_middleware.emulator.embedded import serve_in_thread
 from workos_middleware.testing import session_cookies
 
@@ -36,6 +40,7 @@ from support.emulator import pick
 HERE = Path(__file__).resolve().parent
 ALICE_IDP_ID = "00u1a1ce0examp1e0001"  # the emulator's data file
 WORKERS = 2
+EMULATORS: dict[str, str] = {}  # the app's URL -> its emulator's
 SESSION = "next-auth.session-token"
 SECRET = "multi-worker-secret-0123456789"
 WEBHOOK_SECRET = "whsec_multiworker_0123456789"
@@ -46,6 +51,7 @@ def app_url(request: pytest.FixtureRequest, redis_url: str) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     emulator = serve_in_thread(create_app(redirect_uris=[f"{url}/api/auth/callback/workos"]))
+    EMULATORS[url] = emulator
     env = {
         **os.environ,
         "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID,
@@ -212,4 +218,26 @@ def test_a_deprovisioned_user_is_signed_out_on_every_worker(app_url: str, redis_
     assert len(seen) == WORKERS
     assert set(spread(app_url, "/whoami", elsewhere).values()) == {"alice@example.com"}
     store.close()
+    browser.close()
+
+
+def test_the_emulators_webhook_signs_out_on_every_worker(app_url: str) -> None:
+    """The emulator plays WorkOS: a directory change there is a signed webhook here."""
+    emulator = EMULATORS[app_url]
+    endpoint = {"url": f"{app_url}/api/auth/webhooks/workos", "secret": WEBHOOK_SECRET}
+    assert httpx.post(f"{emulator}/_emulator/webhooks", json=endpoint).status_code == 201
+    browser = sign_in(app_url)
+    cookies = {SESSION: browser.cookies[SESSION]}
+    assert set(spread(app_url, "/whoami", cookies).values()) == {"alice@example.com"}
+
+    user = f"{emulator}/_emulator/directory_users/{ALICE_DIRECTORY_USER_ID}"
+    event = httpx.post(f"{user}/delete").json()
+    deadline = time.monotonic() + 5
+    while set(seen := spread(app_url, "/whoami", cookies).values()) != {None}:
+        assert time.monotonic() < deadline, f"still signed in on some worker: {seen}"
+        time.sleep(0.2)
+    deliveries = httpx.get(
+        f"{emulator}/_emulator/webhooks/deliveries", params={"event_id": event["id"]}
+    ).json()["data"]
+    assert [d["state"] for d in deliveries] == ["delivered"]
     browser.close()
