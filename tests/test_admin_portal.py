@@ -145,3 +145,38 @@ def test_a_link_that_is_not_a_url_is_refused(
 def test_bad_settings_are_refused(options: dict[str, Any], setting: str) -> None:
     with pytest.raises(ConfigurationError, match=setting):
         make_config(**options)
+
+
+def test_the_emulators_portal_link(adapter: str, portal: Any) -> None:
+    """Against the emulator over loopback: its link opens its portal page."""
+    import httpx
+
+    from workos_middleware import AuthConfig, WorkOSProvider
+    from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
+    from workos_middleware.emulator.defaults import EXAMPLE_ORG_ID
+
+    from support import SECRET, serve
+
+    server = serve(create_app())
+    try:
+        provider = WorkOSProvider(
+            client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_API_KEY, base_url=server.url
+        )
+        config = AuthConfig(
+            providers=[provider],
+            secret=SECRET,
+            url=APP_URL,
+            admin_portal=AccessRule(roles=["admin"]),
+            admin_portal_return_path="/settings",
+        )
+        client = signed_in(Client(adapter, config, portal), organization_id=EXAMPLE_ORG_ID)
+        assert client.get(PORTAL, params={"intent": "sso"}).status_code == 403
+        signed_in(client, organization_id=EXAMPLE_ORG_ID, roles=["admin"])
+        response = client.get(PORTAL, params={"intent": "sso"}, headers=BROWSER)
+        assert response.status_code == 302
+        link = response.headers["location"]
+        assert link.startswith(server.url)
+        page = httpx.get(link, follow_redirects=True)
+        assert page.status_code == 200 and f"{APP_URL}/settings" in page.text
+    finally:
+        server.stop()

@@ -6,12 +6,13 @@ mocked: the middleware's clients call the emulator; an httpx client plays the br
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from anyio.from_thread import BlockingPortal
 
-from workos_middleware import AuthConfig, AuthKitProvider
+from workos_middleware import AccessRule, AuthConfig, AuthKitProvider, Rule
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
 
 from support import APP_URL, SECRET, Client, FakeClock, query_of, serve
@@ -45,8 +46,8 @@ def clock() -> FakeClock:
 @pytest.fixture
 def app(
     adapter: str, portal: BlockingPortal, emulator_url: str, admin: httpx.Client, clock: FakeClock
-) -> Callable[[], Client]:
-    def make() -> Client:
+) -> Callable[..., Client]:
+    def make(**options: Any) -> Client:
         provider = AuthKitProvider(
             client_id=DEFAULT_CLIENT_ID,
             client_secret=DEFAULT_API_KEY,
@@ -54,7 +55,9 @@ def app(
             clock=clock,
             jwks_min_refetch_interval=0,
         )
-        config = AuthConfig(providers=[provider], secret=SECRET, url=APP_URL, clock=clock)
+        config = AuthConfig(
+            providers=[provider], secret=SECRET, url=APP_URL, clock=clock, **options
+        )
         return Client(adapter, config, portal)
 
     return make
@@ -146,3 +149,20 @@ def test_a_bad_access_token_creates_no_session(
     done = sign_in(client)
     assert done.headers["location"] == f"{APP_URL}/api/auth/error?error=Callback"
     assert session_user(client) is None
+
+
+def test_the_roles_permissions_decide_a_protected_path(app: Callable[..., Client]) -> None:
+    """The emulator's roles carry permissions (admin: reports:write; member: reports:read
+    only), in the access token of the user's organization."""
+    writers = Rule("/dashboard", allow=AccessRule(permissions=["reports:write"]))
+    client = app(protect=[writers])
+    sign_in(client)
+    assert "reports:write" in token_of(client)["permissions"]  # type: ignore[operator]
+    assert client.get("/dashboard").status_code == 200
+    switched = client.post(
+        "/api/auth/organization",
+        data={"csrfToken": client.csrf(), "organization_id": ACME_ORG, "callbackUrl": "/"},
+    )
+    assert switched.status_code == 302
+    assert token_of(client)["permissions"] == ["reports:read"]
+    assert client.get("/dashboard", headers={"accept": "application/json"}).status_code == 403
