@@ -9,6 +9,7 @@ setting comes from the environment (see README.md); run it from this folder with
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
@@ -28,6 +29,7 @@ from workos_middleware import (
     get_signin_context,
 )
 from workos_middleware.emulator import create_app as create_emulator
+from workos_middleware.emulator.defaults import DEFAULT_DATA
 from workos_middleware.emulator.embedded import (
     BANNER,
     DEMO_WAYS_IN,
@@ -53,7 +55,16 @@ if origin is not None:
     # The emulator also plays AuthKit, GitHub and Google: the sign-in page offers them all.
     environ = emulator_environ(environ, origin + MOUNT_PATH, providers=True)
     callbacks = [f"{origin}/api/auth/callback/{p}" for p in ("workos", *DEMO_WAYS_IN)]
-    emulator = create_emulator(redirect_uris=callbacks)
+    # Offboarding as WorkOS does it: the emulator sends its directory's events, signed, to
+    # this app's webhook endpoint, and sessions are kept in memory (one process) so that
+    # deactivating Alice on the emulator's dashboard ends her session here at once.
+    webhook_secret = environ.setdefault("WORKOS_WEBHOOK_SECRET", secrets.token_urlsafe(24))
+    if not environ.get("AUTH_REDIS_URL"):
+        environ.setdefault("AUTH_SESSION_STORE", "memory")
+    webhook = {"url": f"{origin}/api/auth/webhooks/workos", "secret": webhook_secret}
+    emulator = create_emulator(
+        redirect_uris=callbacks, data={**DEFAULT_DATA, "webhooks": [webhook]}
+    )
     routes_of_emulator = [Mount(MOUNT_PATH, app=emulator)]
     banner = BANNER
     announce(origin + MOUNT_PATH, providers=DEMO_WAYS_IN)
