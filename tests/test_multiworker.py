@@ -73,7 +73,7 @@ def app_url(request: pytest.FixtureRequest, redis_url: str) -> Iterator[str]:
         command += ["--log-level", "warning"]
     server = subprocess.Popen(command, env=env, cwd=HERE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a loaded machine starts workers slowly
         while len(spread(url, "/whoami")) < WORKERS:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{request.param} did not start its {WORKERS} workers")
