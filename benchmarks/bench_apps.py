@@ -89,7 +89,7 @@ def auth_config(**overrides: Any) -> AuthConfig:
 def session_cookie_value(token: dict[str, Any] | None = None, age: float = 0.0) -> str:
     """A session cookie value the middleware issued ``age`` seconds ago (through its own
     code, with the injected clock set back)."""
-    from workos_middleware._core import AuthCore
+    from workos_middleware._config.core import AuthCore
 
     issued_at = time.time() - age
     core = AuthCore.build(auth_config(clock=lambda: issued_at))

@@ -4,7 +4,7 @@
 Against the local emulator (its own uvicorn process, over loopback HTTP), sequential
 ``GET /organizations?domains=example.com`` (the organization lookup of a sign-in):
 
-- ``per loop``: :class:`workos_middleware._per_loop.PerLoop` hands out the loop's
+- ``per loop``: :class:`workos_middleware._base.per_loop.PerLoop` hands out the loop's
   client, whose connection is kept alive between requests;
 - ``per request``: a client made (``_drivers.new_async_client``: its TLS context
   included) and closed around each request: a new TCP connection each time;
@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 
 from signin_flows import emulator
 
-from workos_middleware._drivers import async_clients, new_async_client
+from workos_middleware._adapters.drivers import async_clients, new_async_client
 from workos_middleware.emulator import DEFAULT_API_KEY
 
 HOST = "127.0.0.1"

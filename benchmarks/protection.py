@@ -68,7 +68,7 @@ def config(case: str) -> AuthConfig:
 def cookie_for(case: str) -> str:
     if case != "signed-in":
         return ""
-    from workos_middleware._core import AuthCore
+    from workos_middleware._config.core import AuthCore
 
     token: Any = {"sub": "prof_1", "name": "Alice", "email": "alice@example.com", "roles": []}
     value, _ = AuthCore.build(config(case)).sessions.issue(token)

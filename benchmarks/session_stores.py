@@ -36,8 +36,8 @@ from workos_middleware import (
     WorkOSProvider,
     WSGIAuthMiddleware,
 )
-from workos_middleware._core import AuthCore
-from workos_middleware._drivers import run_sync
+from workos_middleware._adapters.drivers import run_sync
+from workos_middleware._config.core import AuthCore
 
 SECRET = "benchmark-secret-0123456789abcdef"
 TOKEN = {"sub": "prof_1", "name": "Alice Anderson", "email": "alice@example.com", "image": None}

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from workos_middleware._messages import cookie_value, parse_cookie_header
+from workos_middleware._base.messages import cookie_value, parse_cookie_header
 
 NAME = "next-auth.session-token"
 PIECES = [

@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
 from workos_middleware import AuthConfig, AuthMiddleware, RedisSessionStore, WorkOSProvider
-from workos_middleware._per_loop import PerLoop
+from workos_middleware._base.per_loop import PerLoop
 from workos_middleware.emulator import DEFAULT_API_KEY, DEFAULT_CLIENT_ID, create_app
 from workos_middleware.emulator.defaults import ALICE_ID
 

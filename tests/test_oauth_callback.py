@@ -69,8 +69,8 @@ def test_full_sign_in_exchanges_the_code_with_the_verifier(
 def test_session_cookie_has_no_access_token(client: Client, workos: respx.MockRouter) -> None:
     import time
 
-    from workos_middleware._session_format import SessionFormat
-    from workos_middleware._signing import KeyRing
+    from workos_middleware._keys.signing import KeyRing
+    from workos_middleware._sessions.format import SessionFormat
 
     from support import SECRET
 

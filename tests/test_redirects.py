@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 import respx
 
-from workos_middleware._redirects import default_redirect
+from workos_middleware._keys.redirects import default_redirect
 
 from support import APP_URL, Client
 

@@ -55,7 +55,7 @@ def _payload(value: dict[str, Any] | list[Any]) -> str:
     import hmac
     import json
 
-    from workos_middleware._signing import KeyRing
+    from workos_middleware._keys.signing import KeyRing
 
     from support import SECRET
 
@@ -72,7 +72,7 @@ def _signed_for(purpose: str) -> str:
     import hashlib
     import hmac
 
-    from workos_middleware._signing import KeyRing
+    from workos_middleware._keys.signing import KeyRing
 
     from support import SECRET
 
@@ -414,8 +414,8 @@ def test_an_old_format_cookie_signs_out_and_is_cleared(
 def test_verified_values_are_remembered_within_a_bound() -> None:
     import time
 
-    from workos_middleware._session_format import CACHE_ENTRIES, SessionFormat
-    from workos_middleware._signing import KeyRing
+    from workos_middleware._keys.signing import KeyRing
+    from workos_middleware._sessions.format import CACHE_ENTRIES, SessionFormat
 
     keys = KeyRing(["a-secret-0123456789abcdef"]).keys_for("session")
     codec = SessionFormat(keys, time.time, max_age=3600, update_age=60)

@@ -13,16 +13,16 @@ import pytest
 from anyio.from_thread import BlockingPortal
 
 from workos_middleware import ConfigurationError
-from workos_middleware._drivers import run_async, run_sync
-from workos_middleware._effects import Flow
-from workos_middleware._redis_store import RedisSessionStore
-from workos_middleware._session_store import (
+from workos_middleware._adapters.drivers import run_async, run_sync
+from workos_middleware._base.effects import Flow
+from workos_middleware._keys.signing import KeyRing
+from workos_middleware._sessions.redis_store import RedisSessionStore
+from workos_middleware._sessions.store import (
     MemorySessionStore,
     ServerSessionStore,
     StoreUnavailable,
 )
-from workos_middleware._signing import KeyRing
-from workos_middleware._stored_sessions import StoredSessions
+from workos_middleware._sessions.stored import StoredSessions
 
 from support import SECRET, free_port, session_token
 from support.redis_servers import RedisCluster, RedisServer

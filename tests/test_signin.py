@@ -145,7 +145,7 @@ def test_mapped_domains_need_no_lookup(client: Client, workos: respx.MockRouter)
 
 
 def test_state_cookie_holds_a_pkce_verifier_matching_the_challenge(client: Client) -> None:
-    from workos_middleware._signing import KeyRing
+    from workos_middleware._keys.signing import KeyRing
 
     from support import SECRET
 

@@ -7,19 +7,21 @@ what a provider needs, also from :mod:`workos_middleware.providers`); the module
 a leading underscore are the implementation and may change at any time.
 """
 
-from ._access import AccessRule
-from ._asgi import AuthMiddleware
-from ._config import AuthConfig, CookieOptions
-from ._errors import (
+from ._adapters.asgi import AuthMiddleware
+from ._adapters.views import guarded_miss, is_allowed
+from ._adapters.wsgi import WSGIAuthMiddleware
+from ._base.errors import (
     ConfigurationError,
     MiddlewareNotInstalled,
     ProviderError,
     WorkOSMiddlewareError,
 )
-from ._guard_api import guarded_miss, is_allowed
-from ._messages import AuthResponse
-from ._redis_store import RedisSessionStore
-from ._request_state import (
+from ._base.messages import AuthResponse
+from ._base.types import Session, SessionToken
+from ._config.config import AuthConfig
+from ._keys.cookies import CookieOptions
+from ._pages.words import expires_in_words
+from ._request.state import (
     SESSION_KEY,
     USER_KEY,
     current_user,
@@ -28,17 +30,16 @@ from ._request_state import (
     get_signin_context,
     get_user,
 )
-from ._rules import Rule
-from ._session_store import (
+from ._request.user import AuthUser
+from ._rules.access import AccessRule
+from ._rules.rules import Rule
+from ._sessions.redis_store import RedisSessionStore
+from ._sessions.store import (
     CookieSessionStore,
     MemorySessionStore,
     SessionStore,
     StoreUnavailable,
 )
-from ._types import Session, SessionToken
-from ._user import AuthUser
-from ._words import expires_in_words
-from ._wsgi import WSGIAuthMiddleware
 from .providers import (
     AuthKitProvider,
     GitHubProvider,

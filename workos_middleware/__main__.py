@@ -19,14 +19,14 @@ from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 
-from ._config import AuthConfig
-from ._core import AuthCore
-from ._drivers import new_client, run_sync
-from ._errors import ConfigurationError, ProviderError
-from ._events_reader import read_events
-from ._session_store import StoreUnavailable
-from ._stored_sessions import StoredSessions
-from ._workos_api import WorkOSApi
+from ._adapters.drivers import new_client, run_sync
+from ._base.errors import ConfigurationError, ProviderError
+from ._config.config import AuthConfig
+from ._config.core import AuthCore
+from ._lifecycle.events import read_events
+from ._lifecycle.workos_api import WorkOSApi
+from ._sessions.store import StoreUnavailable
+from ._sessions.stored import StoredSessions
 
 __all__ = ["main"]
 

@@ -27,12 +27,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from ._config import AuthConfig
-from ._cookies import MAX_CHUNKS
-from ._core import AuthCore
-from ._drivers import run_sync
-from ._types import SessionToken, User
-from ._user import AuthUser
+from ._adapters.drivers import run_sync
+from ._base.types import SessionToken, User
+from ._config.config import AuthConfig
+from ._config.core import AuthCore
+from ._keys.cookies import MAX_CHUNKS
+from ._request.user import AuthUser
 
 __all__ = ["session_cookies", "sign_in", "sign_out"]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from workos_middleware._session_format import SessionFormat
-from workos_middleware._signing import KeyRing, SigningPurpose
+from workos_middleware._keys.signing import KeyRing, SigningPurpose
+from workos_middleware._sessions.format import SessionFormat
 
 from .clock import FakeClock
 from .constants import SECRET

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from .._messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
+from .._base.messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 
 __all__ = ["add_set_cookie", "auth_request", "to_response"]
 

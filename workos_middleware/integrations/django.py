@@ -38,18 +38,18 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from .._config import AuthConfig
-from .._core import AuthCore
-from .._drivers import async_clients, new_client, run_async, run_sync
-from .._errors import ConfigurationError, MiddlewareNotInstalled
-from .._forward import IDENTITY_ENVIRON_KEYS, identity_headers
-from .._guard_api import guarded_miss, is_allowed
-from .._identity import ANONYMOUS, Identity
-from .._protect import bad_path, guard
-from .._request_state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
-from .._routes import handle, identify_passthrough
-from .._rules import BAD_PATH, Guard
-from .._user import AuthUser
+from .._adapters.drivers import async_clients, new_client, run_async, run_sync
+from .._adapters.views import guarded_miss, is_allowed
+from .._base.errors import ConfigurationError, MiddlewareNotInstalled
+from .._config.config import AuthConfig
+from .._config.core import AuthCore
+from .._passthrough.forward import IDENTITY_ENVIRON_KEYS, identity_headers
+from .._passthrough.protect import bad_path, guard
+from .._request.state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
+from .._request.user import AuthUser
+from .._routes.handlers import handle, identify_passthrough
+from .._rules.rules import BAD_PATH, Guard
+from .._sessions.identity import ANONYMOUS, Identity
 from ._django_http import add_set_cookie, auth_request, to_response
 
 __all__ = [

@@ -27,12 +27,12 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.openapi.models import APIKey, APIKeyIn
 from fastapi.security.base import SecurityBase
 
-from .._cookies import DEFAULT_NAMES
-from .._errors import MiddlewareNotInstalled
-from .._guard_api import guarded_miss, is_allowed
-from .._messages import AuthResponse
-from .._request_state import current_user
-from .._user import AuthUser
+from .._adapters.views import guarded_miss, is_allowed
+from .._base.errors import MiddlewareNotInstalled
+from .._base.messages import AuthResponse
+from .._keys.cookies import DEFAULT_NAMES
+from .._request.state import current_user
+from .._request.user import AuthUser
 
 __all__ = [
     "MiddlewareNotInstalled",

@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from flask import Flask, Response, request
 from werkzeug.local import LocalProxy
 
-from .._config import AuthConfig
-from .._errors import MiddlewareNotInstalled
-from .._guard_api import guarded_miss, is_allowed
-from .._messages import AuthResponse
-from .._request_state import current_user as _current_user
-from .._request_state import get_user
-from .._user import AuthUser
-from .._wsgi import WSGIAuthMiddleware
+from .._adapters.views import guarded_miss, is_allowed
+from .._adapters.wsgi import WSGIAuthMiddleware
+from .._base.errors import MiddlewareNotInstalled
+from .._base.messages import AuthResponse
+from .._config.config import AuthConfig
+from .._request.state import current_user as _current_user
+from .._request.state import get_user
+from .._request.user import AuthUser
 
 __all__ = [
     "MiddlewareNotInstalled",

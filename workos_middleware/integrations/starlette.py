@@ -24,10 +24,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from .._errors import MiddlewareNotInstalled
-from .._guard_api import guarded_miss, is_allowed
-from .._messages import AuthResponse
-from .._request_state import current_user
+from .._adapters.views import guarded_miss, is_allowed
+from .._base.errors import MiddlewareNotInstalled
+from .._base.messages import AuthResponse
+from .._request.state import current_user
 
 __all__ = ["MiddlewareNotInstalled", "current_user", "login_required", "to_response"]
 

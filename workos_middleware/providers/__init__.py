@@ -9,9 +9,9 @@ themselves, so one provider serves both the ASGI and the WSGI adapter.
 :class:`User`; refusals raise :class:`ProviderError` with the :data:`ErrorCode` to show.
 """
 
-from .._effects import Call, Fetch, Flow, call, fetch
-from .._errors import ProviderError
-from .._types import ErrorCode, User
+from .._base.effects import Call, Fetch, Flow, call, fetch
+from .._base.errors import ProviderError
+from .._base.types import ErrorCode, User
 from ._authkit import AuthKitProvider
 from ._base import Provider, SignInResult
 from ._jwks import JWKSCache, verify_jwt

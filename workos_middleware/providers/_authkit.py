@@ -24,9 +24,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from .._effects import Flow, fetch
-from .._errors import ConfigurationError, ProviderError
-from .._types import ErrorCode, User
+from .._base.effects import Flow, fetch
+from .._base.errors import ConfigurationError, ProviderError
+from .._base.types import ErrorCode, User
 from ._base import SignInResult
 from ._jwks import JWKSCache, verify_jwt
 from ._oauth import json_object

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from .._effects import Flow
-from .._types import ErrorCode, User
+from .._base.effects import Flow
+from .._base.types import ErrorCode, User
 
 __all__ = ["Provider", "SignInResult"]
 

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import jwt
 
-from .._effects import Flow, fetch
-from .._errors import ProviderError
+from .._base.effects import Flow, fetch
+from .._base.errors import ProviderError
 
 __all__ = ["ASYMMETRIC_ALGORITHMS", "JWKSCache", "verify_jwt"]
 

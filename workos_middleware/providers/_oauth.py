@@ -24,9 +24,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from .._effects import Flow, call, elapsed, fetch
-from .._errors import ConfigurationError, ProviderError, provider_status_error
-from .._types import ErrorCode, User
+from .._base.effects import Flow, call, elapsed, fetch
+from .._base.errors import ConfigurationError, ProviderError, provider_status_error
+from .._base.types import ErrorCode, User
 from ._base import SignInResult
 from ._query import code_flow_query, passed_params
 

@@ -17,8 +17,8 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from .._effects import Flow, fetch
-from .._errors import ConfigurationError, ProviderError
+from .._base.effects import Flow, fetch
+from .._base.errors import ConfigurationError, ProviderError
 from ._jwks import JWKSCache, verify_jwt
 from ._oauth import OAuthProvider, check_url, json_object
 

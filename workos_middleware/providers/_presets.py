@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from .._effects import Flow, fetch
-from .._errors import ProviderError
+from .._base.effects import Flow, fetch
+from .._base.errors import ProviderError
 from ._oauth import OAuthProvider
 from ._oidc import OIDCProvider
 

@@ -17,14 +17,14 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from .._effects import Flow, fetch
-from .._errors import (
+from .._base.effects import Flow, fetch
+from .._base.errors import (
     ConfigurationError,
     ProviderError,
     ProviderMisconfigured,
     ProviderUnavailable,
 )
-from .._types import ErrorCode
+from .._base.types import ErrorCode
 from ._base import SignInResult
 from ._query import code_flow_query, passed_params
 from ._workos_profile import email_domain, profile_to_user, workos_json

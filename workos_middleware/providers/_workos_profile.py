@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 
-from .._effects import elapsed
-from .._errors import ProviderError, provider_status_error
-from .._types import User
+from .._base.effects import elapsed
+from .._base.errors import ProviderError, provider_status_error
+from .._base.types import User
 
 __all__ = ["email_domain", "profile_to_user", "workos_json"]
 

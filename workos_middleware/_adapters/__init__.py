@@ -1,0 +1,3 @@
+"""The adapters: ASGI and WSGI translation, the drivers that perform effects, view helpers for
+framework requests.
+"""

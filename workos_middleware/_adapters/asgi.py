@@ -1,0 +1,266 @@
+"""The ASGI adapter: a pure ASGI middleware (no ``BaseHTTPMiddleware``).
+
+It translates scope and messages to the core's values and back, and drives flows with
+one shared, pooled ``httpx.AsyncClient``. Passthrough responses are streamed untouched
+(Set-Cookie headers are only added to ``http.response.start`` when needed). Websocket
+connections get the same ``scope["user"]``, ``scope["auth"]`` and session as HTTP
+requests (read, never refreshed: a handshake cannot set cookies); lifespan messages go
+straight to the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+
+import httpx
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .._base.messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
+from .._config.config import AuthConfig
+from .._config.core import AuthCore
+from .._pages.responses import with_cookies
+from .._passthrough.forward import identity_headers
+from .._passthrough.protect import bad_path, guard
+from .._request.state import SESSION_KEY, STATE_KEY, RequestAuth
+from .._routes.handlers import handle, identify_passthrough
+from .._rules.rules import BAD_PATH, Guard
+from .._sessions.identity import Identity
+from .drivers import AsyncClients, async_clients, run_async
+
+__all__ = ["AuthMiddleware"]
+
+_IDENTITY_PREFIX = b"x-auth-request-"
+
+
+def route_path(scope: Scope) -> str:
+    """The path the app routes on: ``path`` without ``root_path`` (as Starlette reads
+    it; servers that leave ``root_path`` out of ``path`` are read as they are)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        if len(path) == len(root_path):
+            return "/"
+        if path[len(root_path)] == "/":
+            return path[len(root_path) :]
+    return path
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if name in headers:
+            value = headers[name] + ("; " if name == "cookie" else ", ") + value
+        headers[name] = value
+    return headers
+
+
+def _scan_headers(scope: Scope) -> tuple[str, bool]:
+    """One pass over the headers: the Cookie header (several joined with "; ") and
+    whether any X-Auth-Request-* header came in (to be removed)."""
+    found: bytes | None = None
+    identity = False
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            found = value if found is None else found + b"; " + value
+        elif name and name[0] == 120 and name.startswith(_IDENTITY_PREFIX):  # "x"
+            identity = True
+    return ("" if found is None else found.decode("latin-1")), identity
+
+
+def _with_cookies(send: Send, state: RequestAuth) -> Send:
+    """``send``, adding the request's pending Set-Cookie values to the response start.
+
+    A request can gain a cookie while the app runs (``get_csrf_token()`` sets the CSRF
+    cookie when the browser has none), so the wrapper is always there; but it is a plain
+    function returning the server's own awaitable: no extra coroutine per message, and
+    the message is only copied when a cookie is added.
+    """
+
+    def send_with_cookies(message: Message) -> Awaitable[None]:
+        if state.set_cookies and message["type"] == "http.response.start":
+            # Our Set-Cookie makes the response private: see _responses.with_cookies.
+            headers = with_cookies(
+                [(n.decode("latin-1"), v.decode("latin-1")) for n, v in message.get("headers", ())],
+                state.set_cookies,
+            )
+            encoded = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+            message = {**message, "headers": encoded}
+        return send(message)
+
+    return send_with_cookies
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request body, up to the cap; ``True`` as second item if it was larger."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def request_of(scope: Scope, path: str, body: bytes = b"", too_large: bool = False) -> AuthRequest:
+    return AuthRequest(
+        method=scope.get("method", "GET"),
+        path=path,
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=_headers(scope),
+        body=body,
+        body_too_large=too_large,
+    )
+
+
+def _set_identity_headers(
+    scope: Scope, token: Mapping[str, object] | None, incoming: bool = True
+) -> None:
+    """Remove incoming X-Auth-Request-* headers (``incoming``: some came in); add the
+    user's when ``token`` is given."""
+    headers = scope.get("headers", ())
+    if token is None and not incoming:
+        return
+    kept = [(n, v) for n, v in headers if not n.startswith(_IDENTITY_PREFIX)]
+    if token is not None:
+        kept.extend(
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in identity_headers(token)
+        )
+    scope["headers"] = kept
+
+
+async def _send_response(send: Send, scope: Scope, response: AuthResponse) -> None:
+    if scope["type"] == "websocket":
+        # A refused handshake: the server answers 403 and no connection is opened.
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in [
+                    *response.headers,
+                    ("content-length", str(len(response.body))),
+                ]
+            ],
+        }
+    )
+    body = b"" if scope["method"] == "HEAD" else response.body
+    await send({"type": "http.response.body", "body": body})
+
+
+class AuthMiddleware:
+    """NextAuth-style ``/api/auth`` for an ASGI app.
+
+    ``Middleware(AuthMiddleware, config=AuthConfig.from_env())`` in Starlette/FastAPI,
+    or ``AuthMiddleware(app, config)``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        config: AuthConfig,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.app = app
+        self.config = config
+        self.core = AuthCore.build(self.config)
+        # The app's own client is used as given (it is the app's to close); otherwise
+        # one pooled client per running event loop, closed with its loop.
+        self._given = http_client
+        self._clients = async_clients(self.config.http_timeout)
+
+    @property
+    def http_clients(self) -> httpx.AsyncClient | AsyncClients:
+        """The clients for provider calls: pooled, explicit timeouts, no retries."""
+        return self._given if self._given is not None else self._clients
+
+    async def aclose(self) -> None:
+        """Close the running loop's provider client and session store client."""
+        await self._clients.aclose()
+        if self.core.stored is not None:
+            await self.core.stored.store.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            if kind == "lifespan":
+                send = self._closing_on_shutdown(send)
+            await self.app(scope, receive, send)
+            return
+        root_path = scope.get("root_path", "")
+        path = route_path(scope) if root_path else scope["path"]
+        core = self.core.mounted(root_path) if root_path else self.core
+        if kind == "http" and core.is_auth_path(path):
+            await self._handle(core, scope, path, receive, send)
+            return
+
+        found = None
+        protection = self.config.protection
+        if protection is not None:
+            found = protection.check(scope.get("method", "GET"), path)
+            if found is BAD_PATH:
+                await _send_response(send, scope, bad_path())
+                return
+
+        cookie_header, identity_headers_in = _scan_headers(scope)
+        # A websocket handshake cannot set cookies: its session is read, not refreshed.
+        identity = core.sessions.of_request(cookie_header, refresh=kind == "http")
+        if not isinstance(identity, Identity):  # a flow: the store, renewal, the callback
+            accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
+            flow = identify_passthrough(
+                core, cookie_header, accept.decode("latin-1"), flow=identity
+            )
+            identity = await run_async(flow, self.http_clients)
+            if identity.failure is not None:  # the session store is down: fail closed
+                await _send_response(send, scope, identity.failure)
+                return
+        if isinstance(found, Guard):
+            response = guard(core, request_of(scope, path), identity, found)
+            if response is not None:
+                await _send_response(send, scope, response)
+                return
+        if identity_headers_in or (self.config.identity_headers and identity.token is not None):
+            token = identity.token if self.config.identity_headers else None
+            _set_identity_headers(scope, token, identity_headers_in)
+        state = RequestAuth(core, identity, cookie_header)
+        scope[STATE_KEY] = state
+        scope[SESSION_KEY] = identity.session
+        scope["user"] = state.user
+        scope["auth"] = state.credentials
+        if kind == "websocket":
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, _with_cookies(send, state))
+
+    def _closing_on_shutdown(self, send: Send) -> Send:
+        """The app's lifespan messages go through unchanged; at shutdown the loop's
+        clients' connections are closed first."""
+
+        async def send_and_close(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self.aclose()
+            await send(message)
+
+        return send_and_close
+
+    async def _handle(
+        self, core: AuthCore, scope: Scope, path: str, receive: Receive, send: Send
+    ) -> None:
+        body, too_large = (b"", False)
+        if scope["method"] == "POST":
+            body, too_large = await _read_body(receive)
+        request = request_of(scope, path, body, too_large)
+        response = await run_async(handle(core, request), self.http_clients)
+        await _send_response(send, scope, response)

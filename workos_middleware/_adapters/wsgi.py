@@ -1,0 +1,180 @@
+"""The WSGI adapter: a native WSGI middleware (no ASGI bridge, no event-loop thread).
+
+It translates the environ to the core's values and back, and drives flows with one
+shared, pooled ``httpx.Client``. Passthrough responses are the app's own iterables;
+Set-Cookie headers are only added through ``start_response`` when needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Optional
+
+import httpx
+
+from .._base.errors import ConfigurationError
+from .._base.messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
+from .._config.config import AuthConfig
+from .._config.core import AuthCore
+from .._pages.responses import with_cookies
+from .._passthrough.forward import IDENTITY_ENVIRON_KEYS, identity_headers
+from .._passthrough.protect import bad_path, guard
+from .._request.state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
+from .._routes.handlers import handle, identify_passthrough
+from .._rules.rules import BAD_PATH, Guard
+from .._sessions.identity import Identity
+from .drivers import new_client, run_sync
+
+__all__ = ["WSGIAuthMiddleware"]
+
+Environ = dict[str, Any]
+ExcInfo = tuple[type[BaseException], BaseException, Optional[TracebackType]]  # noqa: UP045
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+def text(environ: Environ, key: str) -> str:
+    """An environ string as the client sent it (WSGI smuggles bytes through latin-1)."""
+    value: str = environ.get(key, "")
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def _headers(environ: Environ) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _read_body(environ: Environ) -> tuple[bytes, bool]:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b"", False
+    if length > MAX_BODY_BYTES:
+        return b"", True
+    if length <= 0:
+        return b"", False
+    body: bytes = environ["wsgi.input"].read(length)
+    return body, False
+
+
+def request_of(
+    environ: Environ, path: str, body: bytes = b"", too_large: bool = False
+) -> AuthRequest:
+    return AuthRequest(
+        method=environ.get("REQUEST_METHOD", "GET").upper(),
+        path=path,
+        query_string=environ.get("QUERY_STRING", ""),
+        headers=_headers(environ),
+        body=body,
+        body_too_large=too_large,
+    )
+
+
+def _respond(
+    start_response: StartResponse, response: AuthResponse, environ: Environ
+) -> Iterable[bytes]:
+    status = f"{response.status} {HTTPStatus(response.status).phrase}"
+    start_response(status, [*response.headers, ("Content-Length", str(len(response.body)))])
+    head = environ.get("REQUEST_METHOD", "GET").upper() == "HEAD"
+    return [b"" if head else response.body]
+
+
+class WSGIAuthMiddleware:
+    """NextAuth-style ``/api/auth`` for a WSGI app.
+
+    ``app.wsgi_app = WSGIAuthMiddleware(app.wsgi_app, config=AuthConfig.from_env())``
+    in Flask. The session is in ``environ["workos_middleware.session"]``.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        config: AuthConfig,
+        *,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        self.app = app
+        self.config = config
+        asynchronous = self.config.async_functions()
+        if asynchronous:
+            raise ConfigurationError(
+                f"async callbacks need the ASGI adapter; make these plain functions: "
+                f"{', '.join(asynchronous)}"
+            )
+        self.core = AuthCore.build(self.config)
+        self._client = http_client
+
+    @property
+    def http_client(self) -> httpx.Client:
+        """The shared client for WorkOS calls: pooled, explicit timeouts, no retries."""
+        if self._client is None:
+            self._client = new_client(self.config.http_timeout)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self.core.stored is not None:
+            self.core.stored.store.close()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = text(environ, "PATH_INFO") or "/"
+        root_path = environ.get("SCRIPT_NAME", "")
+        core = self.core.mounted(text(environ, "SCRIPT_NAME")) if root_path else self.core
+        if core.is_auth_path(path):
+            return self._handle(core, environ, path, start_response)
+
+        found = None
+        protection = self.config.protection
+        if protection is not None:
+            found = protection.check(environ.get("REQUEST_METHOD", "GET").upper(), path)
+            if found is BAD_PATH:
+                return _respond(start_response, bad_path(), environ)
+
+        cookie_header: str = environ.get("HTTP_COOKIE", "")
+        identity = core.sessions.of_request(cookie_header)
+        if not isinstance(identity, Identity):  # a flow: the store, renewal, the callback
+            accept = environ.get("HTTP_ACCEPT", "")
+            flow = identify_passthrough(core, cookie_header, accept, flow=identity)
+            identity = run_sync(flow, self.http_client)
+            if identity.failure is not None:  # the session store is down: fail closed
+                return _respond(start_response, identity.failure, environ)
+        if isinstance(found, Guard):
+            response = guard(core, request_of(environ, path), identity, found)
+            if response is not None:
+                return _respond(start_response, response, environ)
+        for key in IDENTITY_ENVIRON_KEYS:
+            environ.pop(key, None)
+        if self.config.identity_headers and identity.token is not None:
+            for name, value in identity_headers(identity.token):
+                environ["HTTP_" + name.upper().replace("-", "_")] = value
+        state = RequestAuth(core, identity, cookie_header)
+        environ[STATE_KEY] = state
+        environ[SESSION_KEY] = identity.session
+        environ[USER_KEY] = state.user
+
+        def start_response_with_cookies(
+            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            if state.set_cookies:
+                headers = with_cookies(headers, state.set_cookies)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start_response_with_cookies)
+
+    def _handle(
+        self, core: AuthCore, environ: Environ, path: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        body, too_large = _read_body(environ) if method == "POST" else (b"", False)
+        request = request_of(environ, path, body, too_large)
+        response = run_sync(handle(core, request), self.http_client)
+        return _respond(start_response, response, environ)

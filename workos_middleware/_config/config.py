@@ -1,0 +1,282 @@
+"""AuthConfig: every option, its default and its validation; ``from_env()`` reads the
+environment through :mod:`._env`.
+
+One configuration serves both adapters. Everything that can be wrong is checked here,
+when the middleware is built, with a message naming what to set: never at the first
+request.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from .._base.errors import ConfigurationError
+from .._keys.cookies import CookieOptions
+from .._rules.access import AccessRule
+from .._rules.paths import mount_prefix
+from .._rules.rules import RuleSpec, compile_rules
+from .._sessions.store import CookieSessionStore, SessionStore
+from ..providers._base import Provider
+from .env import options_from_env
+
+__all__ = ["PAGE_KEYS", "AuthConfig", "CookieOptions"]
+
+PAGE_KEYS = frozenset({"signIn", "signOut", "error"})
+# NextAuth's other pages need features this middleware does not have (yet): refusing
+# them says so, where accepting them would silently do nothing.
+UNSUPPORTED_PAGES = {
+    "newUser": "there is no first-sign-in event to send new users to it",
+    "verifyRequest": "there is no email (magic link) sign-in whose check-your-inbox page it is",
+}
+CALLBACK_NAMES = frozenset({"sign_in", "redirect", "session", "jwt"})
+EVENT_NAMES = frozenset({"sign_in", "sign_out"})
+# NextAuth's spellings, accepted for people who bring their configuration over.
+_CAMEL_CASE = {"signIn": "sign_in", "signOut": "sign_out"}
+
+DEFAULT_BASE_PATH = "/api/auth"
+DAY = 24 * 60 * 60
+MIN_SECRET_LENGTH = 16
+
+
+def _normalise_names(
+    given: Mapping[str, Callable[..., Any]] | None, allowed: frozenset[str], what: str
+) -> dict[str, Callable[..., Any]]:
+    result: dict[str, Callable[..., Any]] = {}
+    for key, function in (given or {}).items():
+        name = _CAMEL_CASE.get(key, key)
+        if name not in allowed:
+            raise ConfigurationError(
+                f"unknown {what} {key!r}: use one of {', '.join(sorted(allowed))}"
+            )
+        if not callable(function):
+            raise ConfigurationError(f"{what} {key!r} must be callable")
+        result[name] = function
+    return result
+
+
+class AuthConfig:
+    """The middleware's settings. Keyword arguments only; see the README's reference."""
+
+    def __init__(
+        self,
+        *,
+        providers: Sequence[Provider] | None = None,
+        secret: str | Sequence[str] | None = None,
+        url: str | None = None,
+        base_path: str | None = None,
+        pages: Mapping[str, str] | None = None,
+        callbacks: Mapping[str, Callable[..., Any]] | None = None,
+        events: Mapping[str, Callable[..., Any]] | None = None,
+        session_max_age: int = 30 * DAY,
+        session_update_age: int = DAY,
+        cookies: CookieOptions | None = None,
+        templates_dir: str | os.PathLike[str] | None = None,
+        http_timeout: float = 10.0,
+        clock: Callable[[], float] = time.time,
+        protect: Sequence[RuleSpec] = (),
+        public: Sequence[RuleSpec] = (),
+        protect_all: bool = False,
+        api_prefixes: Sequence[RuleSpec] = (),
+        allow: AccessRule | None = None,
+        case_sensitive: bool = True,
+        identity_headers: bool = False,
+        session_store: SessionStore | None = None,
+        audit_emails: bool = False,
+        webhook_secret: str | None = None,
+        webhook_tolerance: float = 180.0,
+        admin_portal: AccessRule | None = None,
+        admin_portal_return_path: str = "/",
+    ) -> None:
+        self.providers: dict[str, Provider] = {}
+        for provider in providers or ():
+            if not isinstance(provider, Provider):
+                raise ConfigurationError(f"{provider!r} is not a provider")
+            if provider.id in self.providers:
+                raise ConfigurationError(f"two providers share the id {provider.id!r}")
+            self.providers[provider.id] = provider
+        if not self.providers:
+            raise ConfigurationError("no provider configured: pass providers=[WorkOSProvider(...)]")
+
+        secrets = [secret] if isinstance(secret, str) else list(secret or ())
+        if not secrets or not all(isinstance(s, str) and s for s in secrets):
+            raise ConfigurationError(
+                "no secret configured: set AUTH_SECRET (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        if any(len(s) < MIN_SECRET_LENGTH for s in secrets):
+            raise ConfigurationError(
+                f"AUTH_SECRET is too short: use at least {MIN_SECRET_LENGTH} characters"
+            )
+        self.secrets: tuple[str, ...] = tuple(secrets)
+
+        parts = urlsplit(url or "")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"AUTH_URL must be the app's public http(s) URL, like https://app.example.com;"
+                f" got {url!r}"
+            )
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ConfigurationError(
+                "AUTH_URL must have no query, fragment or user info: " + repr(url)
+            )
+        try:
+            parts.port  # noqa: B018  (raises on a malformed port)
+        except ValueError as exc:
+            raise ConfigurationError(f"AUTH_URL has an invalid port: {url!r}") from exc
+        self.origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        chosen = base_path if base_path is not None else DEFAULT_BASE_PATH
+        if not chosen.startswith("/") or chosen.rstrip("/") == "" or "//" in chosen:
+            raise ConfigurationError(f"base_path must look like /api/auth, got {chosen!r}")
+        self.base_path = chosen.rstrip("/")
+        self.url_prefix = mount_prefix(url or "", parts.path, self.base_path, base_path)
+        self.secure = parts.scheme == "https"
+
+        self.pages = dict(pages or {})
+        for key in sorted(set(self.pages) & set(UNSUPPORTED_PAGES)):
+            raise ConfigurationError(
+                f"pages[{key!r}] is not supported: {UNSUPPORTED_PAGES[key]}; remove it "
+                f"(supported: {', '.join(sorted(PAGE_KEYS))})"
+            )
+        unknown = set(self.pages) - PAGE_KEYS
+        if unknown:
+            raise ConfigurationError(
+                f"unknown pages key(s) {', '.join(sorted(unknown))}: "
+                f"use {', '.join(sorted(PAGE_KEYS))}"
+            )
+        for key, page in self.pages.items():
+            if not isinstance(page, str) or not page.startswith("/") or page.startswith("//"):
+                raise ConfigurationError(
+                    f"pages[{key!r}] must be a path on this app, like /auth/signin"
+                )
+
+        self.callbacks = _normalise_names(callbacks, CALLBACK_NAMES, "callback")
+        self.events = _normalise_names(events, EVENT_NAMES, "event")
+        if session_max_age <= 0 or session_update_age < 0:
+            raise ConfigurationError("session_max_age must be > 0, session_update_age >= 0")
+        self.session_max_age = session_max_age
+        self.session_update_age = session_update_age
+        if session_store is not None and not isinstance(session_store, SessionStore):
+            raise ConfigurationError(
+                f"session_store must be a SessionStore (CookieSessionStore, RedisSessionStore "
+                f"or MemorySessionStore), not {type(session_store).__name__}"
+            )
+        # Where sessions live: signed cookies unless a server-side store is given.
+        self.session_store: SessionStore = (
+            CookieSessionStore() if session_store is None else session_store
+        )
+        self.cookies = cookies or CookieOptions()
+        self.templates_dir = os.fspath(templates_dir) if templates_dir is not None else None
+        if self.templates_dir is not None and not os.path.isdir(self.templates_dir):
+            raise ConfigurationError(f"templates_dir {self.templates_dir!r} is not a folder")
+        self.http_timeout = http_timeout
+        self.audit_emails = bool(audit_emails)  # else the audit trail masks emails
+        if not callable(clock):
+            raise ConfigurationError("clock must be a function returning the time in seconds")
+        # The time source for signing and expiry (tests pass a fake one).
+        self.clock = clock
+        self._set_protection(
+            protect, public, protect_all, api_prefixes, allow, case_sensitive, identity_headers
+        )
+        self._set_lifecycle(
+            webhook_secret, webhook_tolerance, admin_portal, admin_portal_return_path
+        )
+
+    def _set_lifecycle(
+        self,
+        webhook_secret: str | None,
+        webhook_tolerance: float,
+        admin_portal: AccessRule | None,
+        admin_portal_return_path: str,
+    ) -> None:
+        """The directory's events and the Admin Portal (see docs/lifecycle.md)."""
+        if webhook_secret is not None and (
+            not isinstance(webhook_secret, str) or not webhook_secret
+        ):
+            raise ConfigurationError(
+                "WORKOS_WEBHOOK_SECRET (webhook_secret) must be the endpoint's secret from the "
+                "WorkOS dashboard, or unset"
+            )
+        if webhook_secret and not self.session_store.server_side:
+            raise ConfigurationError(
+                "WORKOS_WEBHOOK_SECRET is set but sessions are signed cookies, which nothing "
+                "on the server can end: add a server-side session store, RedisSessionStore "
+                "(AUTH_REDIS_URL=redis://...) or, for one process, MemorySessionStore "
+                "(AUTH_SESSION_STORE=memory)"
+            )
+        self.webhook_secret = webhook_secret or None
+        if (
+            isinstance(webhook_tolerance, bool)
+            or not isinstance(webhook_tolerance, (int, float))
+            or not 0 < webhook_tolerance <= 3600
+        ):
+            raise ConfigurationError(
+                "webhook_tolerance must be a number of seconds between 0 and 3600 (default 180)"
+            )
+        self.webhook_tolerance = float(webhook_tolerance)
+        if admin_portal is not None and not isinstance(admin_portal, AccessRule):
+            raise ConfigurationError(
+                "admin_portal must be an AccessRule naming who may open the Admin Portal, "
+                "like AccessRule(roles=['admin'])"
+            )
+        # None: the Admin Portal route refuses everyone (nobody is an admin by default).
+        self.admin_portal = admin_portal
+        path = admin_portal_return_path
+        if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+            raise ConfigurationError(
+                "admin_portal_return_path must be a path on this app, like /settings"
+            )
+        self.admin_portal_return_path = path
+
+    def _set_protection(
+        self,
+        protect: Sequence[RuleSpec],
+        public: Sequence[RuleSpec],
+        protect_all: bool,
+        api_prefixes: Sequence[RuleSpec],
+        allow: AccessRule | None,
+        case_sensitive: bool,
+        identity_headers: bool,
+    ) -> None:
+        """Protection rules, compiled once (see docs/protection.md)."""
+        if allow is not None and not isinstance(allow, AccessRule):
+            raise ConfigurationError("allow must be an AccessRule(domains=..., roles=...)")
+        self.allow = allow
+        self.case_sensitive = bool(case_sensitive)
+        self.identity_headers = bool(identity_headers)
+        self.protection, self.api_prefixes = compile_rules(
+            protect=protect,
+            public=public,
+            protect_all=bool(protect_all),
+            api_prefixes=api_prefixes,
+            pages=self.pages.values(),
+            case_sensitive=self.case_sensitive,
+        )
+
+    def async_functions(self) -> list[str]:
+        """Names of the callbacks and events that are ``async`` (refused under WSGI)."""
+        functions: Iterable[tuple[str, Callable[..., Any]]] = [
+            *self.callbacks.items(),
+            *((f"event {k}", v) for k, v in self.events.items()),
+        ]
+        return [name for name, function in functions if inspect.iscoroutinefunction(function)]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> AuthConfig:
+        """A configuration from ``WORKOS_CLIENT_ID``, ``WORKOS_API_KEY``,
+        ``WORKOS_BASE_URL``, ``AUTH_SECRET`` (or ``NEXTAUTH_SECRET``) and ``AUTH_URL``
+        (or ``NEXTAUTH_URL``). ``GITHUB_CLIENT_ID``/``GITHUB_CLIENT_SECRET`` and
+        ``GOOGLE_CLIENT_ID``/``GOOGLE_CLIENT_SECRET`` add those providers (then WorkOS
+        is optional; ``GITHUB_BASE_URL``, ``GITHUB_API_URL`` and ``GOOGLE_ISSUER`` point
+        them elsewhere); ``WORKOS_AUTHKIT=true`` adds AuthKit with the WorkOS
+        credentials. Keyword ``options`` are passed on and win over the environment;
+        ``workos={...}``, ``authkit={...}``, ``github={...}``, ``google={...}`` add
+        provider options. The
+        session store comes from ``AUTH_SESSION_STORE`` and ``AUTH_REDIS_URL`` (see
+        :func:`~._env.session_store_from_env`)."""
+        env = os.environ if environ is None else environ
+        return cls(**options_from_env(env, options))

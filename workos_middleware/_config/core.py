@@ -1,0 +1,144 @@
+"""AuthCore: the configuration turned into working parts, and nothing else.
+
+The core is framework-free: the route handlers (:mod:`._routes`) take
+:class:`~._messages.AuthRequest` values and return responses or flows (see
+:mod:`._effects`); they never touch a socket, an event loop, an ASGI scope or a WSGI
+environ. :class:`AuthCore` is what they share: a frozen container of parts built once
+from an :class:`~._config.AuthConfig`. Each part lives with its concern (the session in
+:mod:`._session`, CSRF in :mod:`._csrf`, the callbackUrl in :mod:`._redirects`, the
+response helpers in :mod:`._responses`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from .._keys.cookies import CookieJar
+from .._keys.csrf import CsrfGuard
+from .._keys.redirects import CallbackUrls
+from .._keys.signing import Clock, KeyRing
+from .._keys.state import UsedStates
+from .._pages.render import PageRenderer
+from .._pages.responses import Responses
+from .._sessions.codec import SessionCodec
+from .._sessions.provider_tokens import SEALED_KEY, ProviderSessions
+from .._sessions.store import ServerSessionStore
+from .._sessions.stored import StoredSessions
+from .config import AuthConfig
+
+__all__ = ["AuthCore"]
+
+# Mount prefixes come from the server or the router, so there are few; a cap keeps a
+# router that mounts on a path parameter from growing the cache without end (past it,
+# a variant is built per request: two small objects).
+_MAX_MOUNTS = 32
+
+
+@dataclass(frozen=True)
+class AuthCore:
+    """The configured parts of one middleware."""
+
+    config: AuthConfig
+    clock: Clock
+    keys: KeyRing
+    jar: CookieJar
+    sessions: SessionCodec
+    stored: StoredSessions | None  # server-side sessions (Redis, memory), else None
+    csrf: CsrfGuard
+    callback_urls: CallbackUrls
+    responses: Responses
+    provider_sessions: ProviderSessions
+    base_url: str  # the app's public URL: origin + mount prefix, like https://host/keep
+    auth_url: str  # base_url + base_path
+    base_path: str  # like /api/auth, relative to the app
+    mount: str = ""  # the prefix the URLs above carry, like /keep
+    _mounted: dict[str, AuthCore] = field(default_factory=dict, compare=False, repr=False)
+    # States this process redeemed (one-time state), shared by the mounted cores.
+    used_states: UsedStates = field(default_factory=UsedStates, compare=False, repr=False)
+    # Hosts already warned about (to_auth_url_host), once each.
+    warned_hosts: set[tuple[str, str]] = field(default_factory=set, compare=False, repr=False)
+
+    @classmethod
+    def build(cls, config: AuthConfig, mount: str | None = None) -> AuthCore:
+        """The parts for ``config``; ``mount`` overrides the prefix of ``AUTH_URL``."""
+        keys = KeyRing(config.secrets, config.clock)
+        jar = CookieJar(config.cookies, https=config.secure)
+        mount = config.url_prefix if mount is None else mount
+        app_url = config.origin + mount
+        auth_url = app_url + config.base_path
+        provider_sessions = ProviderSessions(config.providers, config.secrets, config.clock)
+        stored = None
+        if isinstance(config.session_store, ServerSessionStore):
+            stored = StoredSessions(
+                config.session_store,
+                keys,
+                max_age=config.session_max_age,
+                update_age=config.session_update_age,
+                clock=config.clock,
+            )
+        return cls(
+            config=config,
+            clock=config.clock,
+            keys=keys,
+            jar=jar,
+            sessions=SessionCodec(
+                keys,
+                jar,
+                max_age=config.session_max_age,
+                update_age=config.session_update_age,
+                callback=config.callbacks.get("session"),
+                renew=provider_sessions.renew,
+                renew_key=SEALED_KEY,
+                stored=stored,
+            ),
+            stored=stored,
+            csrf=CsrfGuard(keys, jar, config.origin),
+            callback_urls=CallbackUrls(keys, jar, app_url, config.callbacks.get("redirect")),
+            responses=Responses(
+                PageRenderer(config.templates_dir),
+                base_url=app_url,
+                auth_url=auth_url,
+                app_pages=config.pages,
+            ),
+            provider_sessions=provider_sessions,
+            base_url=app_url,
+            auth_url=auth_url,
+            base_path=config.base_path,
+            mount=mount,
+        )
+
+    def mounted(self, root_path: str) -> AuthCore:
+        """The core whose URLs carry ``root_path`` (ASGI ``root_path``, WSGI
+        ``SCRIPT_NAME``): the server's word on where the app is mounted wins over the
+        prefix in ``AUTH_URL``. Only the URL-bearing parts differ; the keys, cookies,
+        session codec and page renderer are shared. Kept for a few distinct prefixes."""
+        root_path = root_path.rstrip("/")
+        if not root_path or root_path == self.mount:
+            return self
+        found = self._mounted.get(root_path)
+        if found is None:
+            app_url = self.config.origin + root_path
+            auth_url = app_url + self.base_path
+            found = replace(
+                self,
+                callback_urls=CallbackUrls(
+                    self.keys, self.jar, app_url, self.config.callbacks.get("redirect")
+                ),
+                responses=Responses(
+                    self.responses.renderer,
+                    base_url=app_url,
+                    auth_url=auth_url,
+                    app_pages=self.config.pages,
+                ),
+                base_url=app_url,
+                auth_url=auth_url,
+                mount=root_path,
+                _mounted={},
+            )
+            if len(self._mounted) < _MAX_MOUNTS:
+                self._mounted[root_path] = found
+        return found
+
+    def is_auth_path(self, path: str) -> bool:
+        """Whether ``path`` is the middleware's to answer (under the base path)."""
+        return path == self.base_path or path.startswith(self.base_path + "/")

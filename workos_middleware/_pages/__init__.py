@@ -1,0 +1,3 @@
+"""Built-in pages and the responses the middleware sends: rendering, redirects, error pages,
+expiry wording.
+"""

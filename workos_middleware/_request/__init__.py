@@ -1,0 +1,3 @@
+"""What a passed-through request carries for app code: RequestAuth, AuthUser, get_session() and
+friends.
+"""
