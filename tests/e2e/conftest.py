@@ -82,6 +82,17 @@ def app(
         running.stop()
 
 
+@pytest.fixture(scope="module")
+def starlette_example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningExample]:
+    """The Starlette example (``make demo``) alone, for a module about it (which names
+    it its ``app``)."""
+    running = start_example(EXAMPLES_UNDER_TEST["starlette"], tmp_path_factory.mktemp("e2e"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture
 def responses() -> list[Response]:
     """Every HTTP response the test's page received, redirects included."""

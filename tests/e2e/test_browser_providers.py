@@ -6,13 +6,10 @@ test_browser_examples.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from e2e_support import (
-    EXAMPLES_UNDER_TEST,
     SSO_BUTTON,
     RunningExample,
     open_signin_page,
@@ -22,15 +19,9 @@ from e2e_support import (
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningExample]:
+def app(starlette_example: RunningExample) -> RunningExample:
     """The Starlette example (``make demo``), for this module only."""
-    from e2e_support import start_example
-
-    running = start_example(EXAMPLES_UNDER_TEST["starlette"], tmp_path_factory.mktemp("e2e"))
-    try:
-        yield running
-    finally:
-        running.stop()
+    return starlette_example
 
 
 def test_sign_in_page_lists_every_way_in(page: Page, app: RunningExample) -> None:
