@@ -20,10 +20,10 @@ from .._config.config import AuthConfig
 from .._config.core import AuthCore
 from .._pages.responses import with_cookies
 from .._passthrough.forward import identity_headers
-from .._passthrough.protect import bad_path, guard
+from .._passthrough.protect import bad_path, refusal
 from .._request.state import SESSION_KEY, STATE_KEY, RequestAuth
 from .._routes.handlers import handle, identify_passthrough
-from .._rules.rules import BAD_PATH, Guard
+from .._rules.rules import BAD_PATH, Protected
 from .._sessions.identity import Identity
 from .drivers import AsyncClients, async_clients, run_async
 
@@ -226,8 +226,8 @@ class AuthMiddleware:
             if identity.failure is not None:  # the session store is down: fail closed
                 await _send_response(send, scope, identity.failure)
                 return
-        if isinstance(found, Guard):
-            response = guard(core, request_of(scope, path), identity, found)
+        if isinstance(found, Protected):
+            response = refusal(core, request_of(scope, path), identity, found)
             if response is not None:
                 await _send_response(send, scope, response)
                 return

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._base.messages import AuthRequest, AuthResponse
-from .._passthrough.protect import access_denial
-from .._passthrough.protect import guarded_miss as _guarded_miss
+from .._passthrough.protect import access_denial, challenge
 from .._request.state import _state_of
 from .._rules.access import AccessRule
 from . import asgi, wsgi
@@ -42,7 +41,7 @@ def guarded_miss(request: Any, *, forbidden: bool = False) -> AuthResponse:
     """What this request gets from a protected route when its user may not see it:
     a 302 to sign in (browser navigation) or 401 JSON; with ``forbidden``, 403."""
     state = _state_of(request)
-    return _guarded_miss(state.core, _request_of(request), forbidden=forbidden)
+    return challenge(state.core, _request_of(request), forbidden=forbidden)
 
 
 def is_allowed(request: Any, rule: AccessRule | None = None) -> bool:

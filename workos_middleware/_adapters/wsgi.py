@@ -20,10 +20,10 @@ from .._config.config import AuthConfig
 from .._config.core import AuthCore
 from .._pages.responses import with_cookies
 from .._passthrough.forward import IDENTITY_ENVIRON_KEYS, identity_headers
-from .._passthrough.protect import bad_path, guard
+from .._passthrough.protect import bad_path, refusal
 from .._request.state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
 from .._routes.handlers import handle, identify_passthrough
-from .._rules.rules import BAD_PATH, Guard
+from .._rules.rules import BAD_PATH, Protected
 from .._sessions.identity import Identity
 from .drivers import new_client, run_sync
 
@@ -147,8 +147,8 @@ class WSGIAuthMiddleware:
             identity = run_sync(flow, self.http_client)
             if identity.failure is not None:  # the session store is down: fail closed
                 return _respond(start_response, identity.failure, environ)
-        if isinstance(found, Guard):
-            response = guard(core, request_of(environ, path), identity, found)
+        if isinstance(found, Protected):
+            response = refusal(core, request_of(environ, path), identity, found)
             if response is not None:
                 return _respond(start_response, response, environ)
         for key in IDENTITY_ENVIRON_KEYS:

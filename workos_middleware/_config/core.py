@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .._keys.cookies import CookieJar
-from .._keys.csrf import CsrfGuard
+from .._keys.csrf import CsrfTokens
 from .._keys.redirects import CallbackUrls
 from .._keys.signing import Clock, KeyRing
 from .._keys.state import UsedStates
@@ -44,7 +44,7 @@ class AuthCore:
     jar: CookieJar
     sessions: SessionCodec
     stored: StoredSessions | None  # server-side sessions (Redis, memory), else None
-    csrf: CsrfGuard
+    csrf: CsrfTokens
     callback_urls: CallbackUrls
     responses: Responses
     provider_sessions: ProviderSessions
@@ -92,7 +92,7 @@ class AuthCore:
                 stored=stored,
             ),
             stored=stored,
-            csrf=CsrfGuard(keys, jar, config.origin),
+            csrf=CsrfTokens(keys, jar, config.origin),
             callback_urls=CallbackUrls(keys, jar, app_url, config.callbacks.get("redirect")),
             responses=Responses(
                 PageRenderer(config.templates_dir),

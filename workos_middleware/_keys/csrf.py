@@ -17,7 +17,7 @@ from .._base.messages import AuthRequest
 from .cookies import CookieJar
 from .signing import KeyRing
 
-__all__ = ["CsrfGuard", "origin_allowed"]
+__all__ = ["CsrfTokens", "origin_allowed"]
 
 MAX_CSRF_COOKIE = 256
 
@@ -29,7 +29,7 @@ def origin_allowed(origin_header: str | None, app_origin: str) -> bool:
     return origin_header.strip().lower() == app_origin
 
 
-class CsrfGuard:
+class CsrfTokens:
     """CSRF tokens and checks for one configuration."""
 
     def __init__(self, keys: KeyRing, jar: CookieJar, origin: str) -> None:

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote
 
 from .._base.messages import AuthRequest, AuthResponse
-from .._rules.rules import BAD_PATH, Guard
-from .protect import access_denial, guarded_miss
+from .._rules.rules import BAD_PATH, Protected
+from .protect import access_denial, challenge
 
 if TYPE_CHECKING:
     from .._config.core import AuthCore
@@ -145,16 +145,16 @@ def forward_auth_response(core: AuthCore, request: AuthRequest, identity: Identi
     browser = seen if request.query.get("redirect") == "1" else None
     if identity.token is None:
         if browser is not None and original is not None:
-            response = guarded_miss(core, browser, callback_url=original.target)
+            response = challenge(core, browser, callback_url=original.target)
         else:
             response = AuthResponse.json({"error": "Unauthorized"}, 401)
     else:
-        extra = found.allows if isinstance(found, Guard) else ()
+        extra = found.allows if isinstance(found, Protected) else ()
         if access_denial((core.config.allow, *extra), identity.token) is None:
             response = AuthResponse.json({"ok": True}, 200)
             response.headers.extend(identity_headers(identity.token))
         elif browser is not None:
-            response = guarded_miss(core, browser, forbidden=True)
+            response = challenge(core, browser, forbidden=True)
         else:
             response = AuthResponse.json({"error": "Forbidden"}, 403)
     return response.set_cookies(identity.set_cookies)

@@ -1,11 +1,12 @@
-"""What a guarded miss returns, and the decision for a protected request.
+"""The decision for a protected request (:func:`refusal`) and the guarded miss it
+answers with (:func:`challenge`).
 
 A browser navigation without a session gets a ``302`` to the sign-in page (with
 ``callbackUrl`` = the path and query it asked for), anything else ``401`` JSON with
 ``WWW-Authenticate``; a signed-in user an ``allow`` rule refuses gets ``403`` (a page or
 JSON, by the same test). CORS preflights pass untouched: browsers send them without
 cookies, and the real request that follows is guarded. Framework helpers
-(:mod:`._guard_api`) answer through the same :func:`guarded_miss`.
+(:mod:`.._adapters.views`) answer through the same :func:`challenge`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import quote, urlencode
 from .._base.messages import AuthRequest, AuthResponse
 from .._rules.access import AccessRule
 from .._rules.paths import path_forms
-from .._rules.rules import Guard, PathMatcher
+from .._rules.rules import PathMatcher, Protected
 
 if TYPE_CHECKING:
     from .._config.core import AuthCore
@@ -27,10 +28,10 @@ if TYPE_CHECKING:
 __all__ = [
     "access_denial",
     "bad_path",
-    "guard",
-    "guarded_miss",
+    "challenge",
     "is_navigation",
     "is_preflight",
+    "refusal",
 ]
 
 logger = logging.getLogger("workos_middleware")
@@ -72,7 +73,7 @@ def original_url(request: AuthRequest, mount: str) -> str:
     return path + ("?" + request.query_string if request.query_string else "")
 
 
-def guarded_miss(
+def challenge(
     core: AuthCore,
     request: AuthRequest,
     *,
@@ -140,14 +141,14 @@ def access_denial(
     return None
 
 
-def guard(
-    core: AuthCore, request: AuthRequest, identity: Identity, found: Guard
+def refusal(
+    core: AuthCore, request: AuthRequest, identity: Identity, found: Protected
 ) -> AuthResponse | None:
     """The answer to a protected request, or ``None`` to let it through."""
     if is_preflight(request):
         return None
     if identity.token is None:
-        return guarded_miss(core, request).set_cookies(identity.set_cookies)
+        return challenge(core, request).set_cookies(identity.set_cookies)
     denied = access_denial((core.config.allow, *found.allows), identity.token)
     if denied is not None:
         rule, criterion = denied
@@ -158,5 +159,5 @@ def guard(
             criterion,
             rule,
         )
-        return guarded_miss(core, request, forbidden=True).set_cookies(identity.set_cookies)
+        return challenge(core, request, forbidden=True).set_cookies(identity.set_cookies)
     return None

@@ -19,7 +19,7 @@ from .._base.messages import AuthRequest, AuthResponse
 from .._config.core import AuthCore
 from .._lifecycle.audit import provider_reason, record
 from .._lifecycle.workos_api import WorkOSApi
-from .._passthrough.protect import guarded_miss, is_navigation
+from .._passthrough.protect import challenge, is_navigation
 
 __all__ = ["INTENTS", "admin_portal"]
 
@@ -40,7 +40,7 @@ INTENTS: Final = frozenset(
 def _refused(core: AuthCore, request: AuthRequest, message: str) -> AuthResponse:
     """403: the access-denied page (saying why) to a browser, JSON to a script."""
     if not is_navigation(request, core.config.api_prefixes):
-        return guarded_miss(core, request, forbidden=True)
+        return challenge(core, request, forbidden=True)
     return core.responses.page(
         "error.html", 403, heading="Access denied", message=message, home_url=core.base_url
     )
@@ -56,7 +56,7 @@ def admin_portal(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthRespo
     identity = yield from core.sessions.identify(request.headers.get("cookie", ""))
     token = identity.token
     if token is None:
-        return guarded_miss(core, request).set_cookies(identity.set_cookies)
+        return challenge(core, request).set_cookies(identity.set_cookies)
     rule = core.config.admin_portal
     if rule is None or not rule.allows(token):
         record(core, request, "admin_portal", "not_allowed", "refused", user=token)

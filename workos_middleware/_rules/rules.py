@@ -22,7 +22,15 @@ from .._base.errors import ConfigurationError
 from .access import AccessRule
 from .paths import path_forms
 
-__all__ = ["BAD_PATH", "Guard", "PathMatcher", "Protection", "Rule", "RuleSpec", "compile_rules"]
+__all__ = [
+    "BAD_PATH",
+    "PathMatcher",
+    "Protected",
+    "Protection",
+    "Rule",
+    "RuleSpec",
+    "compile_rules",
+]
 
 logger = logging.getLogger("workos_middleware")
 
@@ -181,7 +189,7 @@ def _test(pattern: str) -> Callable[[str], bool]:
 
 
 @dataclass(frozen=True)
-class Guard:
+class Protected:
     """A protected request: the rules' ``allow`` rules it must also pass."""
 
     allows: tuple[AccessRule, ...] = ()
@@ -193,7 +201,7 @@ class _BadPath:
 
 
 BAD_PATH: Final = _BadPath()
-_PLAIN_GUARD: Final = Guard()
+_PLAINLY_PROTECTED: Final = Protected()
 
 
 class Protection:
@@ -235,9 +243,9 @@ class Protection:
             case_sensitive=case_sensitive,
         )
 
-    def check(self, method: str, path: str) -> Guard | _BadPath | None:
+    def check(self, method: str, path: str) -> Protected | _BadPath | None:
         """``None`` if ``path`` is not protected for ``method``; :data:`BAD_PATH` if it
-        cannot be read safely; else the :class:`Guard` naming the extra rules."""
+        cannot be read safely; else the :class:`Protected` naming the extra rules."""
         forms = path_forms(path)
         if forms is None:
             return BAD_PATH
@@ -254,7 +262,7 @@ class Protection:
             allows.extend(rule.allow for rule in rules if rule.allow is not None)
         if not protected:
             return None
-        return Guard(tuple(allows)) if allows else _PLAIN_GUARD
+        return Protected(tuple(allows)) if allows else _PLAINLY_PROTECTED
 
     def _public(self, method: str, form: str) -> bool:
         if form in self.always_public:

@@ -44,11 +44,11 @@ from .._base.errors import ConfigurationError, MiddlewareNotInstalled
 from .._config.config import AuthConfig
 from .._config.core import AuthCore
 from .._passthrough.forward import IDENTITY_ENVIRON_KEYS, identity_headers
-from .._passthrough.protect import bad_path, guard
+from .._passthrough.protect import bad_path, refusal
 from .._request.state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
 from .._request.user import AuthUser
 from .._routes.handlers import handle, identify_passthrough
-from .._rules.rules import BAD_PATH, Guard
+from .._rules.rules import BAD_PATH, Protected
 from .._sessions.identity import ANONYMOUS, Identity
 from ._django_http import add_set_cookie, auth_request, to_response
 
@@ -185,8 +185,8 @@ class AuthMiddleware:
     ) -> HttpResponse | None:
         """The guarded miss of a protected path (the core's rule), else ``None``; then
         the identity headers: incoming ones removed, the user's added if configured."""
-        if isinstance(found, Guard):
-            answer = guard(core, auth_request(request, with_body=False), identity, found)
+        if isinstance(found, Protected):
+            answer = refusal(core, auth_request(request, with_body=False), identity, found)
             if answer is not None:
                 return to_response(answer, request.method or "GET")
         for key in IDENTITY_ENVIRON_KEYS:
