@@ -21,7 +21,7 @@ from .._keys.state import UsedStates
 from .._pages.render import PageRenderer
 from .._pages.responses import Responses
 from .._sessions.codec import SessionCodec
-from .._sessions.provider_tokens import SEALED_KEY, ProviderSessions
+from .._sessions.provider_tokens import ProviderSessions
 from .._sessions.store import ServerSessionStore
 from .._sessions.stored import StoredSessions
 from .config import AuthConfig
@@ -88,7 +88,7 @@ class AuthCore:
                 update_age=config.session_update_age,
                 callback=config.callbacks.get("session"),
                 renew=provider_sessions.renew,
-                renew_key=SEALED_KEY,
+                may_renew=provider_sessions.may_renew,
                 stored=stored,
             ),
             stored=stored,

@@ -40,7 +40,7 @@ class SessionCodec:
         update_age: int,
         callback: Callable[..., Any] | None = None,
         renew: Callable[[SessionToken], Flow[SessionToken | None]] | None = None,
-        renew_key: str | None = None,
+        may_renew: Callable[[Verified], bool] | None = None,
         stored: StoredSessions | None = None,
     ) -> None:
         self.keys = keys
@@ -51,9 +51,9 @@ class SessionCodec:
         self.update_age = update_age
         self.callback = callback
         # The provider's refresh of what it keeps with the session (AuthKit's tokens);
-        # with ``renew_key``, only tokens holding that key can need it.
+        # with ``may_renew``, only the verified tokens it names can need it.
         self.renew = renew
-        self.renew_key = renew_key
+        self.may_renew = may_renew
         self._cookie_name = jar.names["session_token"]
         self.format = SessionFormat(
             keys.keys_for("session"), keys.clock, max_age=max_age, update_age=update_age
@@ -209,7 +209,7 @@ class SessionCodec:
             return ANONYMOUS
         if found is None:
             return self._signed_out(cookie_header, refresh)
-        if self.renew_key is not None and not found.has(self.renew_key):
+        if self.may_renew is not None and not self.may_renew(found):
             return self._identity(found.token(), found, now, cookie_header, refresh)
         return self.identify(cookie_header, refresh=refresh)
 

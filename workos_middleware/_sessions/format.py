@@ -86,6 +86,11 @@ class Verified:
         """Whether the token holds ``key`` (without copying it)."""
         return key in self._token
 
+    def get(self, key: str) -> Any:
+        """The token's ``key`` when it is a scalar (without copying the token), else ``None``."""
+        value = self._token.get(key)
+        return value if isinstance(value, _SCALARS) else None
+
     def token(self) -> SessionToken:
         if self._json is not None:
             return cast(SessionToken, json.loads(self._json))

@@ -21,6 +21,7 @@ from .._base.errors import ProviderError
 from .._base.types import SessionToken, User
 from .._keys.sealing import Sealer
 from ..providers._base import Provider
+from .format import Verified
 
 __all__ = ["PROVIDER_KEY", "SEALED_KEY", "ProviderSessions"]
 
@@ -40,6 +41,16 @@ class ProviderSessions:
         self.providers = providers
         self.sealer = Sealer(secrets, "provider-state")
         self.clock = clock
+        # Providers that keep state without refreshing it (OIDC's ID token, for the
+        # sign-out only): their sessions' state is never opened on an ordinary request.
+        self._kept_only = frozenset(
+            pid for pid, p in providers.items() if getattr(p, "needs_refresh", None) is None
+        )
+
+    def may_renew(self, found: Verified) -> bool:
+        """Whether a verified session may need :meth:`renew`: it keeps sealed state for
+        a provider that refreshes (or for one no longer configured: it then ends)."""
+        return found.has(SEALED_KEY) and found.get(PROVIDER_KEY) not in self._kept_only
 
     def attach(self, token: SessionToken, provider_id: str, state: Mapping[str, Any]) -> None:
         """Keep ``state`` (sealed) in a freshly signed-in session's token."""
@@ -63,9 +74,8 @@ class ProviderSessions:
     def renew(self, token: SessionToken) -> Flow[SessionToken | None]:
         """``token`` itself when nothing changes, a new token after a refresh, or
         ``None`` when the session has ended (expired and not refreshable)."""
-        provider = self.providers.get(str(token.get("provider")))
-        if provider is not None and getattr(provider, "needs_refresh", None) is None:
-            return token  # state kept for sign-out only (OIDC's ID token): nothing to renew
+        if token.get(PROVIDER_KEY) in self._kept_only:
+            return token  # state kept for the sign-out only: nothing to renew
         try:
             found = self._opened(token)
         except ProviderError as exc:
