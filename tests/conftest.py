@@ -16,14 +16,18 @@ from support.fixtures import (
     redis_url,
     workos,
 )
+from support.matrix import any_entry, entry_point, make_entry
 
 __all__ = [
     "adapter",
     "admin",
+    "any_entry",
     "browser",
     "client",
+    "entry_point",
     "make_browser",
     "make_client",
+    "make_entry",
     "portal",
     "redis_cluster",
     "redis_cluster_url",

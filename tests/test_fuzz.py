@@ -1,10 +1,12 @@
-"""Property-based fuzzing of both adapters with hypothesis.
+"""Property-based fuzzing of every entry point with hypothesis.
 
 Random methods, request targets (odd percent-encodings, invalid UTF-8 once decoded,
 dot segments, NUL), query strings, headers, cookies (ours with random values, forged
 chunks) and bodies (form, JSON, binary, with random content types) go straight into the
-ASGI app (a hand-built scope, raw bytes) and the WSGI app (an environ as a PEP 3333
-server builds it). Whatever comes in, what goes out satisfies:
+five entry points of ``support/matrix.py`` (Starlette, FastAPI, Flask, Django under WSGI
+and ASGI; a hand-built scope with raw bytes, or an environ as a PEP 3333 server builds
+it), with a protected path among the targets. Whatever comes in, what goes out
+satisfies:
 
 - no 5xx, except the error page of the ``Configuration`` code (a server misconfiguration
   by definition) and a provider outage (here WorkOS is mocked and always answers);
@@ -13,7 +15,7 @@ server builds it). Whatever comes in, what goes out satisfies:
 - no ``Set-Cookie`` over 4,096 bytes, no CR/LF or other control character in a header;
 - the app keeps serving afterwards.
 
-The budget: ``WORKOS_MIDDLEWARE_FUZZ_EXAMPLES`` examples per adapter and test (60 in
+The budget: ``WORKOS_MIDDLEWARE_FUZZ_EXAMPLES`` examples per entry point and test (60 in
 ``make test``; ``make fuzz`` runs 3,000).
 """
 
@@ -21,21 +23,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import unquote
 
 import httpx
 import pytest
 import respx
-from anyio.from_thread import BlockingPortal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workos_middleware import AuthMiddleware, WSGIAuthMiddleware
-
-from support import APP_URL, NO_ORGANIZATIONS, TOKEN_RESPONSE, WORKOS_URL, make_config
-from support.adversary import asgi_app, call_wsgi, wsgi_app
+from support import APP_URL, NO_ORGANIZATIONS, TOKEN_RESPONSE, WORKOS_URL
+from support.matrix import Entry
 
 EXAMPLES = int(os.environ.get("WORKOS_MIDDLEWARE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
@@ -152,59 +150,6 @@ requests = st.fixed_dictionaries(
 # -- driving the adapters directly -------------------------------------------------------
 
 
-def _asgi_call(app: Any, portal: BlockingPortal, spec: dict[str, Any]) -> httpx.Response:
-    raw_path = spec["target"].encode("utf-8", "replace").partition(b"?")[0]
-    query = spec["query"].encode("utf-8", "replace")
-    header_list = [(b"host", b"app.test"), *spec["headers"]]
-    body: bytes = spec["body"] if spec["method"] == "POST" else b""
-    if body:
-        header_list.append((b"content-type", spec["content_type"]))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": spec["method"],
-        "scheme": "http",
-        "path": unquote(raw_path.decode("latin-1")),
-        "raw_path": raw_path,
-        "query_string": query,
-        "root_path": "",
-        "headers": header_list,
-        "client": ("127.0.0.1", 5555),
-        "server": ("app.test", 80),
-    }
-
-    async def run() -> httpx.Response:
-        sent: list[dict[str, Any]] = []
-        chunks = [body[i : i + 100] for i in range(0, len(body), 100)] or [b""]
-
-        async def receive() -> dict[str, Any]:
-            if chunks:
-                chunk = chunks.pop(0)
-                return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-        return httpx.Response(start["status"], headers=start.get("headers", []), content=content)
-
-    return portal.call(run)
-
-
-def _wsgi_call(app: Any, spec: dict[str, Any]) -> httpx.Response:
-    target = spec["target"].encode("utf-8", "replace").partition(b"?")[0]
-    target += b"?" + spec["query"].encode("utf-8", "replace")
-    header_list = [(b"host", b"app.test"), *spec["headers"]]
-    body: bytes = spec["body"] if spec["method"] == "POST" else b""
-    if body:
-        header_list.append((b"content-type", spec["content_type"]))
-    return call_wsgi(app, spec["method"], target, header_list, body)
-
-
 @pytest.fixture
 def workos() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=WORKOS_URL, assert_all_called=False) as router:
@@ -214,13 +159,22 @@ def workos() -> Iterator[respx.MockRouter]:
 
 
 @pytest.fixture
-def send(adapter: str, portal: BlockingPortal, workos: respx.MockRouter) -> Any:
-    config = make_config()
-    if adapter == "asgi":
-        app = AuthMiddleware(asgi_app(), config=config)
-        return lambda spec: _asgi_call(app, portal, spec)
-    wsgi = WSGIAuthMiddleware(wsgi_app, config=config)
-    return lambda spec: _wsgi_call(wsgi, spec)
+def send(
+    entry_point: str, make_entry: Callable[..., Entry], workos: respx.MockRouter
+) -> Callable[[dict[str, Any]], httpx.Response]:
+    """A request spec through one of the five entry points, exactly as generated."""
+    entry = make_entry(entry_point, protect=["/private/**"])
+
+    def send_spec(spec: dict[str, Any]) -> httpx.Response:
+        target = spec["target"].encode("utf-8", "replace").partition(b"?")[0]
+        target += b"?" + spec["query"].encode("utf-8", "replace")
+        headers: list[tuple[bytes, bytes]] = list(spec["headers"])
+        body: bytes = spec["body"] if spec["method"] == "POST" else b""
+        if body:
+            headers.append((b"content-type", spec["content_type"]))
+        return entry.send(spec["method"], target, headers, body)
+
+    return send_spec
 
 
 def check(spec: dict[str, Any], response: httpx.Response) -> None:

@@ -10,7 +10,7 @@ straight to the app.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,17 +19,12 @@ from .._base.messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from .._config.config import AuthConfig
 from .._config.core import AuthCore
 from .._pages.responses import with_cookies
-from .._passthrough.forward import identity_headers
-from .._passthrough.protect import bad_path, refusal
+from .._passthrough.decision import IDENTITY_HEADER_PREFIXES, Admission, Refusal, decide
 from .._request.state import SESSION_KEY, STATE_KEY, RequestAuth
-from .._routes.handlers import handle, identify_passthrough
-from .._rules.rules import BAD_PATH, Protected
-from .._sessions.identity import Identity
+from .._routes.handlers import handle
 from .drivers import AsyncClients, async_clients, run_async
 
 __all__ = ["AuthMiddleware"]
-
-_IDENTITY_PREFIX = b"x-auth-request-"
 
 
 def route_path(scope: Scope) -> str:
@@ -56,6 +51,11 @@ def _headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
+def _is_identity_header(name: bytes) -> bool:
+    """An ``X-Auth-Request-*`` header by any spelling an app or a bridge reads as one."""
+    return name[:15].lower() in IDENTITY_HEADER_PREFIXES
+
+
 def _scan_headers(scope: Scope) -> tuple[str, bool]:
     """One pass over the headers: the Cookie header (several joined with "; ") and
     whether any X-Auth-Request-* header came in (to be removed)."""
@@ -64,7 +64,7 @@ def _scan_headers(scope: Scope) -> tuple[str, bool]:
     for name, value in scope.get("headers", ()):
         if name == b"cookie":
             found = value if found is None else found + b"; " + value
-        elif name and name[0] == 120 and name.startswith(_IDENTITY_PREFIX):  # "x"
+        elif name and name[0] in (120, 88) and _is_identity_header(name):  # "x", "X"
             identity = True
     return ("" if found is None else found.decode("latin-1")), identity
 
@@ -111,7 +111,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
 
 def request_of(scope: Scope, path: str, body: bytes = b"", too_large: bool = False) -> AuthRequest:
     return AuthRequest(
-        method=scope.get("method", "GET"),
+        method=scope.get("method", "GET").upper(),
         path=path,
         query_string=scope.get("query_string", b"").decode("latin-1"),
         headers=_headers(scope),
@@ -120,20 +120,11 @@ def request_of(scope: Scope, path: str, body: bytes = b"", too_large: bool = Fal
     )
 
 
-def _set_identity_headers(
-    scope: Scope, token: Mapping[str, object] | None, incoming: bool = True
-) -> None:
-    """Remove incoming X-Auth-Request-* headers (``incoming``: some came in); add the
-    user's when ``token`` is given."""
-    headers = scope.get("headers", ())
-    if token is None and not incoming:
-        return
-    kept = [(n, v) for n, v in headers if not n.startswith(_IDENTITY_PREFIX)]
-    if token is not None:
-        kept.extend(
-            (name.encode("latin-1"), value.encode("latin-1"))
-            for name, value in identity_headers(token)
-        )
+def _set_identity_headers(scope: Scope, added: tuple[tuple[str, str], ...]) -> None:
+    """The decision's header edit: every incoming X-Auth-Request-* header removed,
+    ``added`` added."""
+    kept = [(n, v) for n, v in scope.get("headers", ()) if not _is_identity_header(n)]
+    kept.extend((name.encode("latin-1"), value.encode("latin-1")) for name, value in added)
     scope["headers"] = kept
 
 
@@ -206,37 +197,32 @@ class AuthMiddleware:
             await self._handle(core, scope, path, receive, send)
             return
 
-        found = None
-        protection = self.config.protection
-        if protection is not None:
-            found = protection.check(scope.get("method", "GET"), path)
-            if found is BAD_PATH:
-                await _send_response(send, scope, bad_path())
+        cookie_header, spoofed = _scan_headers(scope)
+        method: str = scope.get("method", "GET")
+        if method != "GET" and not method.isupper():
+            # One reading of the method, upper-cased: the rules' and the app's.
+            method = scope["method"] = method.upper()
+        decision = decide(
+            core,
+            method,
+            path,
+            cookie_header,
+            spoofed,
+            request_of,
+            scope,
+            refresh=kind == "http",  # a websocket handshake cannot set cookies
+        )
+        if not isinstance(decision, Admission):
+            if not isinstance(decision, Refusal):  # the store, renewal, the callback
+                decision = await run_async(decision, self.http_clients)
+            if isinstance(decision, Refusal):
+                await _send_response(send, scope, decision.response)
                 return
-
-        cookie_header, identity_headers_in = _scan_headers(scope)
-        # A websocket handshake cannot set cookies: its session is read, not refreshed.
-        identity = core.sessions.of_request(cookie_header, refresh=kind == "http")
-        if not isinstance(identity, Identity):  # a flow: the store, renewal, the callback
-            accept = next((v for k, v in scope.get("headers", ()) if k == b"accept"), b"")
-            flow = identify_passthrough(
-                core, cookie_header, accept.decode("latin-1"), flow=identity
-            )
-            identity = await run_async(flow, self.http_clients)
-            if identity.failure is not None:  # the session store is down: fail closed
-                await _send_response(send, scope, identity.failure)
-                return
-        if isinstance(found, Protected):
-            response = refusal(core, request_of(scope, path), identity, found)
-            if response is not None:
-                await _send_response(send, scope, response)
-                return
-        if identity_headers_in or (self.config.identity_headers and identity.token is not None):
-            token = identity.token if self.config.identity_headers else None
-            _set_identity_headers(scope, token, identity_headers_in)
-        state = RequestAuth(core, identity, cookie_header)
+        if decision.headers is not None:
+            _set_identity_headers(scope, decision.headers)
+        state = RequestAuth(core, decision.identity, cookie_header)
         scope[STATE_KEY] = state
-        scope[SESSION_KEY] = identity.session
+        scope[SESSION_KEY] = state.session
         scope["user"] = state.user
         scope["auth"] = state.credentials
         if kind == "websocket":

@@ -7,7 +7,7 @@ Set-Cookie headers are only added through ``start_response`` when needed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Optional
@@ -19,12 +19,9 @@ from .._base.messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 from .._config.config import AuthConfig
 from .._config.core import AuthCore
 from .._pages.responses import with_cookies
-from .._passthrough.forward import IDENTITY_ENVIRON_KEYS, identity_headers
-from .._passthrough.protect import bad_path, refusal
+from .._passthrough.decision import Admission, Refusal, decide, identity_environ_keys
 from .._request.state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth
-from .._routes.handlers import handle, identify_passthrough
-from .._rules.rules import BAD_PATH, Protected
-from .._sessions.identity import Identity
+from .._routes.handlers import handle
 from .drivers import new_client, run_sync
 
 __all__ = ["WSGIAuthMiddleware"]
@@ -76,6 +73,17 @@ def request_of(
         body=body,
         body_too_large=too_large,
     )
+
+
+def set_identity_environ(
+    environ: MutableMapping[str, Any], spoofed: list[str], added: tuple[tuple[str, str], ...]
+) -> None:
+    """The decision's header edit on an environ (or Django's ``META``): the incoming
+    identity headers removed, ``added`` added."""
+    for key in spoofed:
+        del environ[key]
+    for name, value in added:
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
 
 
 def _respond(
@@ -132,33 +140,31 @@ class WSGIAuthMiddleware:
         if core.is_auth_path(path):
             return self._handle(core, environ, path, start_response)
 
-        found = None
-        protection = self.config.protection
-        if protection is not None:
-            found = protection.check(environ.get("REQUEST_METHOD", "GET").upper(), path)
-            if found is BAD_PATH:
-                return _respond(start_response, bad_path(), environ)
-
         cookie_header: str = environ.get("HTTP_COOKIE", "")
-        identity = core.sessions.of_request(cookie_header)
-        if not isinstance(identity, Identity):  # a flow: the store, renewal, the callback
-            accept = environ.get("HTTP_ACCEPT", "")
-            flow = identify_passthrough(core, cookie_header, accept, flow=identity)
-            identity = run_sync(flow, self.http_client)
-            if identity.failure is not None:  # the session store is down: fail closed
-                return _respond(start_response, identity.failure, environ)
-        if isinstance(found, Protected):
-            response = refusal(core, request_of(environ, path), identity, found)
-            if response is not None:
-                return _respond(start_response, response, environ)
-        for key in IDENTITY_ENVIRON_KEYS:
-            environ.pop(key, None)
-        if self.config.identity_headers and identity.token is not None:
-            for name, value in identity_headers(identity.token):
-                environ["HTTP_" + name.upper().replace("-", "_")] = value
-        state = RequestAuth(core, identity, cookie_header)
+        spoofed = identity_environ_keys(environ)
+        method: str = environ.get("REQUEST_METHOD", "GET")
+        if method != "GET" and not method.isupper():
+            # One reading of the method, upper-cased: the rules' and the app's.
+            method = environ["REQUEST_METHOD"] = method.upper()
+        decision = decide(
+            core,
+            method,
+            path,
+            cookie_header,
+            bool(spoofed),
+            request_of,
+            environ,
+        )
+        if not isinstance(decision, Admission):
+            if not isinstance(decision, Refusal):  # the store, renewal, the callback
+                decision = run_sync(decision, self.http_client)
+            if isinstance(decision, Refusal):
+                return _respond(start_response, decision.response, environ)
+        if decision.headers is not None:
+            set_identity_environ(environ, spoofed, decision.headers)
+        state = RequestAuth(core, decision.identity, cookie_header)
         environ[STATE_KEY] = state
-        environ[SESSION_KEY] = identity.session
+        environ[SESSION_KEY] = state.session
         environ[USER_KEY] = state.user
 
         def start_response_with_cookies(

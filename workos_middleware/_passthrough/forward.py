@@ -44,10 +44,6 @@ __all__ = ["IDENTITY_HEADERS", "forward_auth_response", "identity_headers"]
 logger = logging.getLogger("workos_middleware")
 
 IDENTITY_HEADERS: Final = ("x-auth-request-user", "x-auth-request-email", "x-auth-request-groups")
-# The WSGI environ keys of the same headers.
-IDENTITY_ENVIRON_KEYS: Final = tuple(
-    "HTTP_" + name.upper().replace("-", "_") for name in IDENTITY_HEADERS
-)
 # The headers of the original request, in the order they are looked at.
 URI_HEADERS: Final = ("x-original-uri", "x-forwarded-uri")
 METHOD_HEADER: Final = "x-forwarded-method"

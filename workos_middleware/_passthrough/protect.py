@@ -1,11 +1,10 @@
-"""The decision for a protected request (:func:`refusal`) and the guarded miss it
-answers with (:func:`challenge`).
+"""The guarded miss a refused request is answered with (:func:`challenge`); the decision
+to refuse is :mod:`.decision`'s.
 
 A browser navigation without a session gets a ``302`` to the sign-in page (with
 ``callbackUrl`` = the path and query it asked for), anything else ``401`` JSON with
 ``WWW-Authenticate``; a signed-in user an ``allow`` rule refuses gets ``403`` (a page or
-JSON, by the same test). CORS preflights pass untouched: browsers send them without
-cookies, and the real request that follows is guarded. Framework helpers
+JSON, by the same test). Framework helpers
 (:mod:`.._adapters.views`) answer through the same :func:`challenge`.
 """
 
@@ -19,31 +18,19 @@ from urllib.parse import quote, urlencode
 from .._base.messages import AuthRequest, AuthResponse
 from .._rules.access import AccessRule
 from .._rules.paths import path_forms
-from .._rules.rules import PathMatcher, Protected
+from .._rules.rules import PathMatcher, fold_case
 
 if TYPE_CHECKING:
     from .._config.core import AuthCore
-    from .._sessions.identity import Identity
 
 __all__ = [
     "access_denial",
     "bad_path",
     "challenge",
     "is_navigation",
-    "is_preflight",
-    "refusal",
 ]
 
 logger = logging.getLogger("workos_middleware")
-
-
-def is_preflight(request: AuthRequest) -> bool:
-    headers = request.headers
-    return (
-        request.method == "OPTIONS"
-        and "origin" in headers
-        and "access-control-request-method" in headers
-    )
 
 
 def is_navigation(request: AuthRequest, api: PathMatcher | None) -> bool:
@@ -60,6 +47,8 @@ def is_navigation(request: AuthRequest, api: PathMatcher | None) -> bool:
         return False
     if api is not None and api:
         forms = path_forms(request.path) or ()
+        if not api.case_sensitive:
+            forms = tuple(fold_case(form) for form in forms)
         if any(
             api.simple_match(form) or api.matching_rules(request.method, form) for form in forms
         ):
@@ -138,26 +127,4 @@ def access_denial(
         failed = rule.denial(user)
         if failed is not None:
             return rule, failed
-    return None
-
-
-def refusal(
-    core: AuthCore, request: AuthRequest, identity: Identity, found: Protected
-) -> AuthResponse | None:
-    """The answer to a protected request, or ``None`` to let it through."""
-    if is_preflight(request):
-        return None
-    if identity.token is None:
-        return challenge(core, request).set_cookies(identity.set_cookies)
-    denied = access_denial((core.config.allow, *found.allows), identity.token)
-    if denied is not None:
-        rule, criterion = denied
-        logger.info(
-            "access to %s refused for %s: %s of %r",
-            request.path,
-            identity.token.get("sub"),
-            criterion,
-            rule,
-        )
-        return challenge(core, request, forbidden=True).set_cookies(identity.set_cookies)
     return None

@@ -32,7 +32,7 @@ from .admin_portal import admin_portal
 from .sign_in import callback, fire_event, signin
 from .signin_page import describe_provider, signin_context, to_auth_url_host
 
-__all__ = ["handle", "identify_passthrough"]
+__all__ = ["handle"]
 
 logger = logging.getLogger("workos_middleware")
 
@@ -79,28 +79,6 @@ def handle(core: AuthCore, request: AuthRequest) -> Flow[AuthResponse]:
     response.headers.append(("cache-control", "no-store"))
     response.headers.append(("vary", "Cookie"))
     return response
-
-
-def identify_passthrough(
-    core: AuthCore,
-    cookie_header: str,
-    accept: str,
-    *,
-    refresh: bool = True,
-    flow: Flow[Identity] | None = None,
-) -> Flow[Identity]:
-    """The session of a request to the app (``flow``: the identification already
-    started by ``core.sessions.of_request``). If the session store is down, the identity
-    carries the 503 to send instead (a page if ``accept`` asks for HTML, else JSON)."""
-    if flow is None:
-        flow = core.sessions.identify(cookie_header, refresh=refresh)
-    try:
-        return (yield from flow)
-    except StoreUnavailable as exc:
-        logger.error("%s", exc)
-        failure = core.responses.store_unavailable("text/html" not in accept)
-        failure.headers.append(("cache-control", "no-store"))
-        return Identity(None, None, failure=failure)
 
 
 def _json_route(core: AuthCore, request: AuthRequest) -> bool:

@@ -126,13 +126,16 @@ class AccessRule:
         """``None`` when ``user`` passes; otherwise which criterion failed (for the log)."""
         if self.domains is not None and not self._domain_ok(user.get("email")):
             return "domains"
-        if self.organizations is not None and user.get("organization_id") not in self.organizations:
+        if self.organizations is not None and not _one_of(
+            user.get("organization_id"), self.organizations
+        ):
             return "organizations"
-        if self.connections is not None and user.get("connection_id") not in self.connections:
+        if self.connections is not None and not _one_of(
+            user.get("connection_id"), self.connections
+        ):
             return "connections"
-        if (
-            self.connection_types is not None
-            and user.get("connection_type") not in self.connection_types
+        if self.connection_types is not None and not _one_of(
+            user.get("connection_type"), self.connection_types
         ):
             return "connection_types"
         if self.roles is not None and not self.roles.intersection(_strings(user.get("roles"))):
@@ -167,7 +170,17 @@ class AccessRule:
         )
 
 
+def _one_of(value: object, allowed: frozenset[str]) -> bool:
+    """A single-valued claim (``organization_id``, ...) is one of ``allowed``: only a
+    string can be; a list, a number, an object or a missing claim is not (never a crash)."""
+    return isinstance(value, str) and value in allowed
+
+
 def _strings(value: object) -> list[str]:
+    """A multi-valued claim (``roles``, ``groups``) as its strings: a list's string
+    items, or a lone string; anything else holds none."""
+    if isinstance(value, str):
+        return [value]
     if isinstance(value, (list, tuple)):
         return [v for v in value if isinstance(v, str)]
     return []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
@@ -30,11 +31,26 @@ __all__ = [
     "Rule",
     "RuleSpec",
     "compile_rules",
+    "fold_case",
 ]
 
 logger = logging.getLogger("workos_middleware")
 
 PathPredicate = Callable[[str, str], bool]
+
+# The characters outside ASCII that ``re.IGNORECASE`` (Django's ``(?i)`` routes, any
+# case-insensitive router built on ``re``) matches to an ASCII letter: the complete
+# list (tests/test_entry_points.py checks every code point).
+ASCII_LOOKALIKES: Final = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_FOLD: Final = str.maketrans({**{c: c.lower() for c in string.ascii_uppercase}, **ASCII_LOOKALIKES})
+
+
+def fold_case(path: str) -> str:
+    """``path`` as case-insensitive rules read it: ASCII letters lower-cased, and the
+    look-alikes a case-insensitive router matches to them (``/da\u017fhboard`` is
+    ``/dashboard``) replaced. Patterns are ASCII (refused otherwise), so this agrees
+    with ``re.IGNORECASE`` on whether a path matches."""
+    return path.lower() if path.isascii() else path.translate(_FOLD)
 
 
 class Rule:
@@ -122,6 +138,12 @@ class PathMatcher:
                 continue
             pattern = _check_pattern(rule.pattern)
             if not case_sensitive:
+                if not pattern.isascii():
+                    raise ConfigurationError(
+                        f"{what} pattern {pattern!r}: with case_sensitive=False patterns "
+                        "must be ASCII (how routers fold other letters differs); write the "
+                        "pattern in ASCII or set case_sensitive=True"
+                    )
                 pattern = pattern.lower()
             if rule.methods is not None or rule.allow is not None:
                 self.special.append((rule, _test(pattern)))
@@ -220,7 +242,7 @@ class Protection:
         self.protect = PathMatcher(protect, case_sensitive=case_sensitive, what="protect")
         self.public = PathMatcher(public, case_sensitive=case_sensitive, what="public")
         self.protect_all = protect_all
-        self.always_public = frozenset(p if case_sensitive else p.lower() for p in always_public)
+        self.always_public = frozenset(p if case_sensitive else fold_case(p) for p in always_public)
 
     @classmethod
     def build(
@@ -253,7 +275,7 @@ class Protection:
         protected = False
         for form in forms:
             if not self.case_sensitive:
-                form = form.lower()
+                form = fold_case(form)
             rules = self.protect.matching_rules(method, form) if self.protect.special else []
             hit = self.protect_all or bool(rules) or self.protect.simple_match(form)
             if not hit or self._public(method, form):

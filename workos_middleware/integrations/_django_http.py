@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .._base.messages import MAX_BODY_BYTES, AuthRequest, AuthResponse
 
-__all__ = ["add_set_cookie", "auth_request", "to_response"]
+__all__ = ["add_set_cookie", "auth_request", "passthrough_request", "to_response"]
 
 
 def auth_request(request: HttpRequest, *, with_body: bool = True) -> AuthRequest:
@@ -26,6 +26,8 @@ def auth_request(request: HttpRequest, *, with_body: bool = True) -> AuthRequest
                 body = request.body
             except RequestDataTooBig:
                 too_large = True
+            except ValueError:  # a Content-Length that is not a number: no body read
+                body = b""
     headers = {name.lower(): value for name, value in request.headers.items()}
     return AuthRequest(
         method=method,
@@ -35,6 +37,11 @@ def auth_request(request: HttpRequest, *, with_body: bool = True) -> AuthRequest
         body=body,
         body_too_large=too_large or len(body) > MAX_BODY_BYTES,
     )
+
+
+def passthrough_request(request: HttpRequest, path: str) -> AuthRequest:
+    """The core's request value of a request to the app (its body is the app's)."""
+    return auth_request(request, with_body=False)
 
 
 def add_set_cookie(response: HttpResponseBase, header: str) -> None:

@@ -40,17 +40,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .._adapters.drivers import async_clients, new_client, run_async, run_sync
 from .._adapters.views import guarded_miss, is_allowed
+from .._adapters.wsgi import set_identity_environ
+from .._base.effects import Flow
 from .._base.errors import ConfigurationError, MiddlewareNotInstalled
 from .._config.config import AuthConfig
 from .._config.core import AuthCore
-from .._passthrough.forward import IDENTITY_ENVIRON_KEYS, identity_headers
-from .._passthrough.protect import bad_path, refusal
+from .._passthrough.decision import Admission, Decision, Refusal, decide, identity_environ_keys
 from .._request.state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
 from .._request.user import AuthUser
-from .._routes.handlers import handle, identify_passthrough
-from .._rules.rules import BAD_PATH, Protected
-from .._sessions.identity import ANONYMOUS, Identity
-from ._django_http import add_set_cookie, auth_request, to_response
+from .._routes.handlers import handle
+from ._django_http import add_set_cookie, auth_request, passthrough_request, to_response
 
 __all__ = [
     "SETTING",
@@ -116,25 +115,15 @@ class AuthMiddleware:
             answer = run_sync(handle(core, asked), self.http_client)
             return to_response(answer, asked.method)
         state = self._known_state(request)
-        if state is None:
-            found = self._rule_of(request)
-            if found is BAD_PATH:
-                return to_response(bad_path(), request.method or "GET")
-            identity = ANONYMOUS
-            cookie_header = request.META.get("HTTP_COOKIE", "")
-            if cookie_header and core.sessions.present(cookie_header):
-                accept = request.META.get("HTTP_ACCEPT", "")
-                flow = identify_passthrough(core, cookie_header, accept)
-                identity = run_sync(flow, self.http_client)
-                if identity.failure is not None:  # the session store is down: fail closed
-                    return to_response(identity.failure, request.method or "GET")
-            refused = self._guarded(core, request, identity, found)
-            if refused is not None:
-                return refused
-            state = self._attach(core, request, identity)
-        else:
+        if state is not None:
             self._expose(request, state)
             return self.get_response(request)  # the outer middleware sends its cookies
+        decision = self._decide(core, request)
+        if not isinstance(decision, (Admission, Refusal)):  # the store, renewal, callback
+            decision = run_sync(decision, self.http_client)
+        if isinstance(decision, Refusal):
+            return to_response(decision.response, request.method or "GET")
+        state = self._admit(core, request, decision)
         response: HttpResponseBase = self.get_response(request)
         return self._with_cookies(response, state)
 
@@ -144,71 +133,55 @@ class AuthMiddleware:
             asked = auth_request(request)
             answer = await run_async(handle(core, asked), self.async_http_clients)
             return to_response(answer, asked.method)
-        state = self._known_state(request)
-        if state is None:
-            found = self._rule_of(request)
-            if found is BAD_PATH:
-                return to_response(bad_path(), request.method or "GET")
-            cookie_header = request.META.get("HTTP_COOKIE", "")
-            identity = ANONYMOUS
-            if cookie_header and core.sessions.present(cookie_header):
-                accept = request.META.get("HTTP_ACCEPT", "")
-                flow = identify_passthrough(core, cookie_header, accept)
-                identity = await run_async(flow, self.async_http_clients)
-                if identity.failure is not None:  # the session store is down: fail closed
-                    return to_response(identity.failure, request.method or "GET")
-            refused = self._guarded(core, request, identity, found)
-            if refused is not None:
-                return refused
-            state = self._attach(core, request, identity)
-            own = True
-        else:
-            self._expose(request, state)
-            own = False  # the outer middleware sends its own cookies
         get_response = cast(Callable[[HttpRequest], Awaitable[HttpResponseBase]], self.get_response)
+        state = self._known_state(request)
+        if state is not None:
+            self._expose(request, state)
+            return await get_response(request)  # the outer middleware sends its cookies
+        decision = self._decide(core, request)
+        if not isinstance(decision, (Admission, Refusal)):  # the store, renewal, callback
+            decision = await run_async(decision, self.async_http_clients)
+        if isinstance(decision, Refusal):
+            return to_response(decision.response, request.method or "GET")
+        state = self._admit(core, request, decision)
         response = await get_response(request)
-        return self._with_cookies(response, state) if own else response
+        return self._with_cookies(response, state)
 
     def _core_of(self, request: HttpRequest) -> AuthCore:
         """The core whose URLs carry the request's mount prefix (``SCRIPT_NAME``)."""
         script_name = request.META.get("SCRIPT_NAME", "")
         return self.core.mounted(script_name) if script_name else self.core
 
-    def _rule_of(self, request: HttpRequest) -> Any:
-        protection = self.config.protection
-        if protection is None:
-            return None
-        return protection.check((request.method or "GET").upper(), request.path_info or "/")
+    def _decide(self, core: AuthCore, request: HttpRequest) -> Decision | Flow[Decision]:
+        """The core's passthrough decision, from what the request carries."""
+        return decide(
+            core,
+            request.method or "GET",
+            request.path_info or "/",
+            request.META.get("HTTP_COOKIE", ""),
+            bool(identity_environ_keys(request.META)),
+            passthrough_request,
+            request,
+        )
 
-    def _guarded(
-        self, core: AuthCore, request: HttpRequest, identity: Identity, found: Any
-    ) -> HttpResponse | None:
-        """The guarded miss of a protected path (the core's rule), else ``None``; then
-        the identity headers: incoming ones removed, the user's added if configured."""
-        if isinstance(found, Protected):
-            answer = refusal(core, auth_request(request, with_body=False), identity, found)
-            if answer is not None:
-                return to_response(answer, request.method or "GET")
-        for key in IDENTITY_ENVIRON_KEYS:
-            request.META.pop(key, None)
-        if self.config.identity_headers and identity.token is not None:
-            for name, value in identity_headers(identity.token):
-                request.META["HTTP_" + name.upper().replace("-", "_")] = value
-        return None
+    def _admit(self, core: AuthCore, request: HttpRequest, admission: Admission) -> RequestAuth:
+        """Apply an admission: the identity-header edit on ``META``, the state attached."""
+        if admission.headers is not None:
+            spoofed = identity_environ_keys(request.META)
+            set_identity_environ(request.META, spoofed, admission.headers)
+            request.__dict__.pop("headers", None)  # Django caches request.headers
+        state = RequestAuth(core, admission.identity, request.META.get("HTTP_COOKIE", ""))
+        request.META[STATE_KEY] = state
+        request.META[SESSION_KEY] = state.session
+        request.META[USER_KEY] = state.user
+        self._expose(request, state)
+        return state
 
     @staticmethod
     def _known_state(request: HttpRequest) -> RequestAuth | None:
         """The state of the WSGI/ASGI middleware, when that wraps the project too."""
         found = request.META.get(STATE_KEY)
         return found if isinstance(found, RequestAuth) else None
-
-    def _attach(self, core: AuthCore, request: HttpRequest, identity: Identity) -> RequestAuth:
-        state = RequestAuth(core, identity, request.META.get("HTTP_COOKIE", ""))
-        request.META[STATE_KEY] = state
-        request.META[SESSION_KEY] = state.session
-        request.META[USER_KEY] = state.user
-        self._expose(request, state)
-        return state
 
     @staticmethod
     def _expose(request: HttpRequest, state: RequestAuth) -> None:

@@ -1,0 +1,228 @@
+"""The passthrough decision: what happens to a request for the wrapped app, made once.
+
+Every entry point asks this module and only applies the answer: the ASGI adapter, the
+WSGI adapter and the Django middleware (sync and async). The order is written here and
+nowhere else:
+
+1. the method is upper-cased, then the path is checked against the rules: a path that
+   cannot be read safely is refused (``400``);
+2. the session is identified (no I/O at all without a session cookie; the store's read,
+   the provider's renewal and the ``session`` callback as effects); a session store that
+   is down refuses the request (``503``);
+3. a protected path is guarded: signed out, the guarded miss (``302`` to sign in or
+   ``401``); refused by an ``allow`` rule, ``403``. A CORS preflight is no exception: it
+   carries no cookie, so on a protected path it is answered ``401`` by the middleware
+   and never reaches the app (see ``docs/protection.md``);
+4. admitted: who the request is from (with the cookies its response must set), and
+   the identity-header edit: every incoming ``X-Auth-Request-*``
+   header is removed, by any spelling, and the user's are added when configured.
+
+:func:`decide` returns a :class:`Refusal` or an :class:`Admission` at once when no I/O
+is needed, else a flow of effects that ends with one, for the adapter's driver.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from .._base.effects import Flow
+from .._base.messages import AuthRequest, AuthResponse
+from .._rules.rules import BAD_PATH, Protected
+from .._sessions.identity import ANONYMOUS, Identity
+from .._sessions.store import StoreUnavailable
+from .forward import identity_headers
+from .protect import access_denial, bad_path, challenge
+
+if TYPE_CHECKING:
+    from .._config.core import AuthCore
+
+__all__ = [
+    "IDENTITY_ENVIRON_PREFIX",
+    "IDENTITY_HEADER_PREFIXES",
+    "Admission",
+    "Decision",
+    "Refusal",
+    "decide",
+    "identity_environ_keys",
+    "is_identity_environ_key",
+]
+
+logger = logging.getLogger("workos_middleware")
+
+Reason = Literal["bad_path", "store_unavailable", "signed_out", "forbidden"]
+# Builds the core's request value from the adapter's native request and the route path.
+RequestOf = Callable[[Any, str], AuthRequest]
+
+# Incoming identity headers, by every spelling that reaches an app as the same header:
+# ASGI header names (servers lower-case them; a bridge maps "_" and "-" alike) and the
+# WSGI/Django environ key.
+IDENTITY_HEADER_PREFIXES: Final = (b"x-auth-request-", b"x_auth_request_")
+IDENTITY_ENVIRON_PREFIX: Final = "HTTP_X_AUTH_REQUEST_"
+
+
+def is_identity_environ_key(key: str) -> bool:
+    """An environ (or Django ``META``) key that an app reads as an ``X-Auth-Request-*``
+    header, however the server spelled it."""
+    return key[:20].upper().replace("-", "_") == IDENTITY_ENVIRON_PREFIX
+
+
+def identity_environ_keys(environ: Mapping[str, object]) -> list[str]:
+    """The keys of the incoming ``X-Auth-Request-*`` headers of an environ (or Django's
+    ``META``), to be removed. One search of the joined keys first: most requests have
+    none, and that costs a fraction of a loop over the keys."""
+    joined = "\0".join(environ).upper()
+    if "AUTH_REQUEST_" not in joined and "AUTH-REQUEST-" not in joined:
+        return []
+    return [key for key in environ if is_identity_environ_key(key)]
+
+
+class Refusal:
+    """The response to send instead of calling the app, and why."""
+
+    __slots__ = ("reason", "response")
+
+    def __init__(self, reason: Reason, response: AuthResponse) -> None:
+        self.reason = reason
+        self.response = response
+
+
+class Admission:
+    """The request goes on: who it is from (``identity``, whose ``set_cookies`` its
+    response must carry) and the identity-header edit: ``headers`` is ``None`` when the
+    request's headers stay as they are, else every incoming ``X-Auth-Request-*`` header
+    is removed and ``headers`` (the user's, or none) added. Immutable: the common
+    admissions are made once."""
+
+    __slots__ = ("headers", "identity")
+
+    def __init__(self, identity: Identity, headers: tuple[tuple[str, str], ...] | None) -> None:
+        self.identity = identity
+        self.headers = headers
+
+
+# Anonymous, headers untouched / incoming identity headers removed: most requests.
+_ANONYMOUS: Final = Admission(ANONYMOUS, None)
+_ANONYMOUS_STRIPPED: Final = Admission(ANONYMOUS, ())
+
+Decision = Refusal | Admission
+
+
+def decide(
+    core: AuthCore,
+    method: str,
+    path: str,
+    cookie_header: str,
+    spoofed: bool,
+    request_of: RequestOf,
+    native: Any,
+    *,
+    refresh: bool = True,
+) -> Decision | Flow[Decision]:
+    """The decision for a request to the app.
+
+    ``path`` is the route path (``core`` is the core of the request's mount prefix),
+    ``spoofed`` whether any ``X-Auth-Request-*`` header came in, and
+    ``request_of(native, path)`` builds the core's request value from the adapter's own
+    (``native``: a scope, an environ, a Django request), called only to write a refusal
+    (the guarded miss reads ``Accept``, ``Sec-Fetch-Mode`` and the query).
+    ``refresh=False`` for a websocket handshake, which cannot set cookies.
+    """
+    found: Protected | None = None
+    protection = core.config.protection
+    if protection is not None:
+        checked = protection.check(method.upper(), path)
+        if checked is BAD_PATH:
+            return _Asking(core, spoofed, request_of, native, path).refusal("bad_path", None)
+        if checked is not None:
+            found = checked  # type: ignore[assignment]
+    identity = core.sessions.of_request(cookie_header, refresh=refresh)
+    if found is None and isinstance(identity, Identity):
+        # Most requests: nothing to guard, no I/O. Without a session cookie this is all.
+        if identity is ANONYMOUS:
+            return _ANONYMOUS_STRIPPED if spoofed else _ANONYMOUS
+        return _admit(core, identity, spoofed)
+    asking = _Asking(core, spoofed, request_of, native, path)
+    if isinstance(identity, Identity):
+        return asking.conclude(identity, found)
+    return asking.identified(identity, found)
+
+
+def _admit(core: AuthCore, identity: Identity, spoofed: bool) -> Admission:
+    """The admission: who the request is from, and the identity-header edit."""
+    if identity is ANONYMOUS:
+        return _ANONYMOUS_STRIPPED if spoofed else _ANONYMOUS
+    token = identity.token if core.config.identity_headers else None
+    if token is not None:
+        return Admission(identity, tuple(identity_headers(token)))
+    return Admission(identity, () if spoofed else None)
+
+
+def refused_for(core: AuthCore, identity: Identity, found: Protected) -> Reason | None:
+    """Why ``identity`` may not see a path guarded by ``found``, or ``None``."""
+    if identity.token is None:
+        return "signed_out"
+    denied = access_denial((core.config.allow, *found.allows), identity.token)
+    if denied is None:
+        return None
+    rule, criterion = denied
+    logger.info("access refused for %s: %s of %r", identity.token.get("sub"), criterion, rule)
+    return "forbidden"
+
+
+class _Asking:
+    """A request past the fast path: what the rest of the decision reads."""
+
+    __slots__ = ("core", "native", "path", "request_of", "spoofed")
+
+    def __init__(
+        self,
+        core: AuthCore,
+        spoofed: bool,
+        request_of: RequestOf,
+        native: Any,
+        path: str,
+    ) -> None:
+        self.core = core
+        self.spoofed = spoofed
+        self.request_of = request_of
+        self.native = native
+        self.path = path
+
+    def identified(self, flow: Flow[Identity], found: Protected | None) -> Flow[Decision]:
+        try:
+            identity = yield from flow
+        except StoreUnavailable as exc:
+            # Fail closed, and say so: a page or JSON the client can retry, the cause
+            # logged.
+            logger.error("%s", exc)
+            return self.refusal("store_unavailable", None)
+        return self.conclude(identity, found)
+
+    def conclude(self, identity: Identity, found: Protected | None) -> Decision:
+        core = self.core
+        if found is not None:
+            reason = refused_for(core, identity, found)
+            if reason is not None:
+                return self.refusal(reason, identity)
+        return _admit(core, identity, self.spoofed)
+
+    def refusal(self, reason: Reason, identity: Identity | None) -> Refusal:
+        """The response of a refusal: a page or JSON, as the request asks."""
+        core = self.core
+        if reason == "store_unavailable":
+            as_json = "text/html" not in self.request().headers.get("accept", "")
+            response = core.responses.store_unavailable(as_json)
+            response.headers.append(("cache-control", "no-store"))
+        elif reason == "bad_path":
+            response = bad_path()
+        else:
+            forbidden = reason == "forbidden"
+            response = challenge(core, self.request(), forbidden=forbidden)
+        if identity is not None:
+            response.set_cookies(identity.set_cookies)
+        return Refusal(reason, response)
+
+    def request(self) -> AuthRequest:
+        return self.request_of(self.native, self.path)
