@@ -60,6 +60,21 @@ def test_main_serves_the_configured_app(
     assert "GitHub: http://127.0.0.1:4999/oauth/github (client github-client-emulator" in out
 
 
+def test_main_registers_webhooks(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.update(app=app))
+    url = "http://127.0.0.1:8000/api/auth/webhooks/workos"
+    assert main(["--webhook", url, "--webhook-secret", "whsec_x"]) == 0
+    [endpoint] = served["app"].state.emulator.data.webhooks
+    assert (endpoint.url, endpoint.secret, endpoint.events) == (url, "whsec_x", ())
+    assert f"webhook: {url} (secret whsec_x)" in capsys.readouterr().out
+    assert build_parser().parse_args([]).webhook_secret == "whsec_emulator"
+    assert main(["--webhook", "not a url"]) == 2
+    assert "webhooks[0].url" in capsys.readouterr().err
+
+
 def test_main_refuses_bad_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"organizations": [{"name": 3}]}')

@@ -7,9 +7,12 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
+from workos_middleware.emulator import create_app
 from workos_middleware.emulator.embedded import (
     DEMO_WAYS_IN,
+    DEMO_WEBHOOK_SECRET,
     demo_users,
+    demo_webhooks,
     emulated_providers,
     emulator_environ,
 )
@@ -114,3 +117,15 @@ def test_emulator_environ_turns_every_way_in_on() -> None:
     assert every["GITHUB_API_URL"] == every["GITHUB_BASE_URL"] == f"{base}/oauth/github"
     config = AuthConfig.from_env({**every, "AUTH_URL": "http://127.0.0.1:8000"})
     assert sorted(config.providers) == sorted(["workos", *DEMO_WAYS_IN])
+
+
+def test_a_demo_gets_its_webhooks_signed_with_the_demo_secret() -> None:
+    url = "http://127.0.0.1:8000/api/auth/webhooks/workos"
+    environ = emulator_environ({}, "http://127.0.0.1:4100", webhook_secret=DEMO_WEBHOOK_SECRET)
+    assert environ["WORKOS_WEBHOOK_SECRET"] == DEMO_WEBHOOK_SECRET
+    assert "WORKOS_WEBHOOK_SECRET" not in emulator_environ({}, "http://127.0.0.1:4100")
+    app = create_app(webhooks=demo_webhooks(url))
+    [endpoint] = app.state.emulator.data.webhooks
+    assert (endpoint.url, endpoint.secret) == (url, DEMO_WEBHOOK_SECRET)
+    app.state.emulator.reset()  # the endpoint is part of the loaded data: it stays
+    assert [w.url for w in app.state.emulator.data.webhooks] == [url]

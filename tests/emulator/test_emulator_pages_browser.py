@@ -17,9 +17,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from workos_middleware.emulator.defaults import EXAMPLE_CONNECTION_ID
+from workos_middleware.emulator.defaults import EXAMPLE_CONNECTION_ID, EXAMPLE_ORG_ID
 
-from emulator_helpers import REDIRECT_URI, authorize_params
+from emulator_helpers import API_KEY, REDIRECT_URI, authorize_params
 from support import LiveServer, query_of
 
 CHROMIUM = Path(os.environ.get("WORKOS_MIDDLEWARE_CHROMIUM") or "/usr/bin/chromium")
@@ -130,3 +130,49 @@ def test_the_other_pages_at_phone_width(browser: Browser, live: LiveServer) -> N
             assert_fits_the_phone(page, users=shot != "authkit-error-page")
     for page in open_page(browser, f"{live.url}/", scheme, "index-page"):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_dashboard_deactivates_a_user_in_the_browser(
+    browser: Browser, live: LiveServer
+) -> None:
+    """The IT admin's buttons work in a real browser and the page still fits the phone."""
+    for page in open_page(browser, f"{live.url}/#directories", "light", "dashboard"):
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.get_by_role("button", name="Deactivate Alice Anderson").click()
+        page.wait_for_url(f"{live.url}/#directories")
+        page.get_by_role("button", name="Reactivate Alice Anderson").wait_for()
+        assert "dsync.user.updated" in page.inner_text("#events ~ .scroll")
+        page.get_by_role("button", name="Remove Bob Brown from Sales").click()
+        page.wait_for_url(f"{live.url}/#directories")
+        assert "dsync.group.user_removed" in page.inner_text("#events ~ .scroll")
+        page.get_by_label("Group to add Bob Brown to").select_option(label="Admins")
+        page.get_by_role("button", name="Add Bob Brown to the group").click()
+        page.wait_for_url(f"{live.url}/#directories")
+        assert "dsync.group.user_added" in page.inner_text("#events ~ .scroll")
+        page.screenshot(path=str(SCREENSHOTS / "dashboard-after-light.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    events = httpx.get(f"{live.url}/_emulator/events").json()["data"]
+    assert [e["event"] for e in events] == [
+        "dsync.user.updated",
+        "dsync.group.user_removed",
+        "dsync.group.user_added",
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_admin_portal_at_phone_width(browser: Browser, live: LiveServer, scheme: str) -> None:
+    body = {
+        "organization": EXAMPLE_ORG_ID,
+        "return_url": "http://127.0.0.1:8000/settings",
+        "success_url": "http://127.0.0.1:8000/settings?done=1",
+    }
+    link = httpx.post(
+        f"{live.url}/portal/generate_link",
+        json=body,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+    ).json()["link"]
+    for page in open_page(browser, link, scheme, "admin-portal"):
+        assert_fits_the_phone(page, users=False)
+        page.route("http://127.0.0.1:8000/settings", lambda route: route.fulfill(body="the app"))
+        page.get_by_role("link", name="Back to the application").click()
+        page.wait_for_url("http://127.0.0.1:8000/settings")

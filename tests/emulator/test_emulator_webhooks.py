@@ -166,6 +166,12 @@ def test_another_sites_form_is_refused(admin: httpx.Client, workos: WorkOSClient
         headers={**FORM, "Origin": "https://evil.example"},
     )
     assert refused.status_code == 403
+    refused = admin.post(
+        f"/_emulator/directory_users/{ALICE_DIRECTORY_USER_ID}/deactivate",
+        content=b"",
+        headers={**FORM, "Sec-Fetch-Site": "cross-site", "Origin": "null"},
+    )
+    assert refused.status_code == 403
     assert workos.directory_sync.get_user(ALICE_DIRECTORY_USER_ID).state.value == "active"
 
 

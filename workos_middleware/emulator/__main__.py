@@ -12,6 +12,7 @@ from .redirects import LOOPBACK_HOSTS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4100
+DEFAULT_WEBHOOK_SECRET = "whsec_emulator"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,6 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="register a non-loopback redirect URI (repeatable)",
     )
     parser.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="send directory events, signed, to this webhook endpoint (repeatable)",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=DEFAULT_WEBHOOK_SECRET,
+        metavar="SECRET",
+        help="the secret --webhook endpoints verify with (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -67,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             data=args.data,
             auto_approve=args.auto_approve,
             redirect_uris=args.redirect_uri,
+            webhooks=[{"url": url, "secret": args.webhook_secret} for url in args.webhook],
         )
     except DataError as exc:
         print(f"workos-emulator: bad data: {exc}", file=sys.stderr)
@@ -86,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(client {provider.client_id}, secret {provider.client_secret})",
             flush=True,
         )
+    for endpoint in state.data.webhooks:
+        print(f"  webhook: {endpoint.url} (secret {endpoint.secret})", flush=True)
     if args.host not in LOOPBACK_HOSTS:
         print(
             "  warning: the /_emulator/ admin API has no authentication; "

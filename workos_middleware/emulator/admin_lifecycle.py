@@ -35,9 +35,15 @@ def _from_form(request: Request) -> bool:
 
 
 def _foreign_origin(request: Request) -> bool:
-    """A form posted by another site's page (its ``Origin`` is not this host's)."""
+    """A form another site's page posted: the browser says so in ``Sec-Fetch-Site``, or
+    (an older browser) its ``Origin`` names another host. The dashboard's pages send no
+    referrer, so Chromium's own posts carry ``Origin: null``; ``Sec-Fetch-Site`` still says
+    ``same-origin`` for them."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return False
     return urlsplit(origin).netloc.lower() != request.url.netloc.lower()
 

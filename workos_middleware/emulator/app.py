@@ -18,7 +18,7 @@ from .admin import PREFIX, AdminEndpoints
 from .admin_lifecycle import LifecycleAdminEndpoints
 from .authkit import AuthKitEndpoints
 from .authorize import AuthorizeEndpoints
-from .datafile import load_data
+from .datafile import load_data, parse_webhook
 from .directory_sync import DirectorySyncEndpoints
 from .events import EventEndpoints
 from .faults import Endpoint, FaultName, with_faults
@@ -162,20 +162,25 @@ def create_app(
     data: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     auto_approve: bool = False,
     redirect_uris: Iterable[str] | None = None,
+    webhooks: Iterable[Mapping[str, Any]] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
     """A WorkOS SSO emulator as a Starlette app.
 
     ``data`` is ``None`` for the built-in test data, a dict in the data-file shape, or a JSON
     file's path (``DataError``, a ``ValueError``, when it is not valid). ``redirect_uris``
-    are registered besides loopback ones and the data's own. ``clock`` gives the time in
+    are registered besides loopback ones and the data's own. ``webhooks`` are endpoints
+    (``{"url", "secret", "events"?}``) registered besides the data's. ``clock`` gives the time in
     seconds; tests pass a fake one to expire codes and tokens. The state is at
     ``app.state.emulator``.
     """
+    loaded = load_data(data)
+    for i, raw in enumerate(webhooks or ()):
+        loaded = loaded.put_webhook(parse_webhook(raw, path=f"webhooks[{i}]"))
     state = EmulatorState(
         client_id=client_id,
         api_key=api_key,
-        data=load_data(data),
+        data=loaded,
         auto_approve=auto_approve,
         redirect_uris=redirect_uris or (),
         clock=clock,

@@ -30,10 +30,12 @@ from .oauth import Refusal
 __all__ = [
     "BANNER",
     "DEMO_WAYS_IN",
+    "DEMO_WEBHOOK_SECRET",
     "MOUNT_PATH",
     "announce",
     "credentials_missing",
     "demo_users",
+    "demo_webhooks",
     "embedded_origin",
     "emulated_providers",
     "emulator_environ",
@@ -107,20 +109,38 @@ DEMO_WAYS_IN = ("authkit", "google", "github")
 """What ``emulator_environ(..., providers=True)`` turns on, for ``announce``/``demo_users``."""
 
 
+DEMO_WEBHOOK_SECRET = "whsec_emulator_demo"
+"""The secret the demos' embedded emulator signs webhooks with (``demo_webhooks``)."""
+
+
+def demo_webhooks(url: str) -> list[dict[str, str]]:
+    """``create_app(webhooks=...)`` for a demo whose webhook endpoint is ``url``: the
+    emulator's directory changes are sent there, signed with :data:`DEMO_WEBHOOK_SECRET`."""
+    return [{"url": url, "secret": DEMO_WEBHOOK_SECRET}]
+
+
 def emulator_environ(
-    environ: Mapping[str, str], base_url: str, *, providers: bool = False
+    environ: Mapping[str, str],
+    base_url: str,
+    *,
+    providers: bool = False,
+    webhook_secret: str | None = None,
 ) -> dict[str, str]:
     """``environ`` with the WorkOS settings pointing at an emulator at ``base_url``.
 
     With ``providers``, also AuthKit (``WORKOS_AUTHKIT``) and the emulated GitHub and
     Google (``GITHUB_*``, ``GOOGLE_*``: the names ``AuthConfig.from_env`` reads), so a
-    demo's sign-in page offers every way in, each served by the emulator.
+    demo's sign-in page offers every way in, each served by the emulator. With
+    ``webhook_secret`` (:data:`DEMO_WEBHOOK_SECRET` for ``demo_webhooks``), also
+    ``WORKOS_WEBHOOK_SECRET``.
     """
     settings = {
         "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID,
         "WORKOS_API_KEY": DEFAULT_API_KEY,
         "WORKOS_BASE_URL": base_url,
     }
+    if webhook_secret is not None:
+        settings["WORKOS_WEBHOOK_SECRET"] = webhook_secret
     if providers:
         found = emulated_providers(base_url)
         github, google = found["github"], found["google"]
