@@ -8,9 +8,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
+from workos import WorkOSClient
 
 from workos_middleware.emulator import create_app
 
+from emulator_helpers import API_KEY, CLIENT_ID
 from support import FrozenClock, LiveServer, serve
 
 
@@ -44,3 +46,12 @@ def live(live_server: LiveServer) -> LiveServer:
     """The live emulator, reset to its loaded data with no codes, tokens or faults."""
     httpx.post(f"{live_server.url}/_emulator/reset").raise_for_status()
     return live_server
+
+
+@pytest.fixture
+def workos(live: LiveServer) -> Iterator[WorkOSClient]:
+    """The official SDK pointed at the live emulator (no retries: a fault shows at once)."""
+    with WorkOSClient(
+        api_key=API_KEY, client_id=CLIENT_ID, base_url=live.url, max_retries=0
+    ) as client:
+        yield client

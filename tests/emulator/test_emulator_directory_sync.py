@@ -3,8 +3,6 @@ users and groups; the seeded directory users are the people who sign in through 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from starlette.testclient import TestClient
@@ -28,14 +26,6 @@ from emulator_helpers import API_KEY, CLIENT_ID, sign_in, token_fields
 from support import LiveServer
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-
-
-@pytest.fixture
-def workos(live: LiveServer) -> Iterator[WorkOSClient]:
-    with WorkOSClient(
-        api_key=API_KEY, client_id=CLIENT_ID, base_url=live.url, max_retries=0
-    ) as client:
-        yield client
 
 
 def test_the_sdk_lists_directories(workos: WorkOSClient) -> None:

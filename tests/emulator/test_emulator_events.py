@@ -3,8 +3,6 @@ from a cursor, as a cron job without webhooks would."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from starlette.testclient import TestClient
@@ -27,14 +25,6 @@ from support import FrozenClock, LiveServer
 
 DSYNC = ["dsync.user.updated", "dsync.user.deleted", "dsync.group.user_removed"]
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-
-
-@pytest.fixture
-def workos(live: LiveServer) -> Iterator[WorkOSClient]:
-    with WorkOSClient(
-        api_key=API_KEY, client_id=CLIENT_ID, base_url=live.url, max_retries=0
-    ) as client:
-        yield client
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ page once, for five minutes, with a way back to the application."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from starlette.testclient import TestClient
@@ -23,14 +21,6 @@ from support import FrozenClock, LiveServer
 RETURN_URL = "http://127.0.0.1:8000/settings"
 SUCCESS_URL = "http://127.0.0.1:8000/settings?sso=done"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-
-
-@pytest.fixture
-def workos(live: LiveServer) -> Iterator[WorkOSClient]:
-    with WorkOSClient(
-        api_key=API_KEY, client_id=CLIENT_ID, base_url=live.url, max_retries=0
-    ) as client:
-        yield client
 
 
 def test_the_sdk_generates_a_link_that_opens_the_portal_once(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -35,17 +34,9 @@ from workos_middleware.emulator.defaults import (
     GOOGLE_CONNECTION_ID,
 )
 
-from emulator_helpers import API_KEY, CLIENT_ID, REDIRECT_URI
+from emulator_helpers import CLIENT_ID, REDIRECT_URI
 from support import LiveServer, query_of
 from support.emulator import pending_id
-
-
-@pytest.fixture
-def workos(live: LiveServer) -> Iterator[WorkOSClient]:
-    with WorkOSClient(
-        api_key=API_KEY, client_id=CLIENT_ID, base_url=live.url, max_retries=0
-    ) as client:
-        yield client
 
 
 def follow(url: str, user_id: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ from workos_middleware.emulator.defaults import (
     SALES_GROUP_ID,
 )
 
-from emulator_helpers import API_KEY, CLIENT_ID, WebhookReceiver, wait_for_delivery
+from emulator_helpers import WebhookReceiver, wait_for_delivery
 from support import FrozenClock, LiveServer
 
 SECRET = "whsec_emulator_test"
@@ -41,14 +41,6 @@ def receiver() -> Iterator[WebhookReceiver]:
     running = WebhookReceiver()
     yield running
     running.stop()
-
-
-@pytest.fixture
-def workos(live: LiveServer) -> Iterator[WorkOSClient]:
-    with WorkOSClient(
-        api_key=API_KEY, client_id=CLIENT_ID, base_url=live.url, max_retries=0
-    ) as client:
-        yield client
 
 
 @pytest.fixture

@@ -144,11 +144,11 @@ def directory_sync_routes(
     """The Directory Sync API's reads; one fault name, ``directory_sync``, covers them."""
     routes = [
         ("/directories", endpoints.list_directories),
-        ("/directories/{directory_id}", endpoints.get_directory),
+        ("/directories/{id}", endpoints.get_directory),
         ("/directory_users", endpoints.list_users),
-        ("/directory_users/{user_id}", endpoints.get_user),
+        ("/directory_users/{id}", endpoints.get_user),
         ("/directory_groups", endpoints.list_groups),
-        ("/directory_groups/{group_id}", endpoints.get_group),
+        ("/directory_groups/{id}", endpoints.get_group),
     ]
     return [
         Route(path, faulty("directory_sync", handler), methods=["GET"]) for path, handler in routes

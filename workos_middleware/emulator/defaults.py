@@ -47,26 +47,19 @@ def _directories() -> list[dict[str, Any]]:
     return [d for o in DEFAULT_DATA["organizations"] for d in o.get("directories", [])]
 
 
-def _directory_id(name: str) -> str:
-    return str(next(d["id"] for d in _directories() if d["name"] == name))
+def _directory_part(part: str, field: str, value: str) -> str:
+    """The id of the directory ``part`` (``users``, ``groups``, or ``""`` for the
+    directories themselves) whose ``field`` is ``value``."""
+    items = _directories() if part == "" else [x for d in _directories() for x in d[part]]
+    return str(next(x["id"] for x in items if x[field] == value))
 
 
-def _directory_user_id(email: str) -> str:
-    users = [u for d in _directories() for u in d["users"]]
-    return str(next(u["id"] for u in users if u["email"] == email))
-
-
-def _group_id(name: str) -> str:
-    groups = [g for d in _directories() for g in d["groups"]]
-    return str(next(g["id"] for g in groups if g["name"] == name))
-
-
-EXAMPLE_DIRECTORY_ID = _directory_id("Example Okta SCIM")
-ACME_DIRECTORY_ID = _directory_id("Acme Entra ID SCIM")
-ALICE_DIRECTORY_USER_ID = _directory_user_id("alice@example.com")
-BOB_DIRECTORY_USER_ID = _directory_user_id("bob@example.com")
-CAROL_DIRECTORY_USER_ID = _directory_user_id("carol@acme.test")
-ENGINEERING_GROUP_ID = _group_id("Engineering")
-ADMINS_GROUP_ID = _group_id("Admins")
-SALES_GROUP_ID = _group_id("Sales")
-FINANCE_GROUP_ID = _group_id("Finance")
+EXAMPLE_DIRECTORY_ID = _directory_part("", "name", "Example Okta SCIM")
+ACME_DIRECTORY_ID = _directory_part("", "name", "Acme Entra ID SCIM")
+ALICE_DIRECTORY_USER_ID = _directory_part("users", "email", "alice@example.com")
+BOB_DIRECTORY_USER_ID = _directory_part("users", "email", "bob@example.com")
+CAROL_DIRECTORY_USER_ID = _directory_part("users", "email", "carol@acme.test")
+ENGINEERING_GROUP_ID = _directory_part("groups", "name", "Engineering")
+ADMINS_GROUP_ID = _directory_part("groups", "name", "Admins")
+SALES_GROUP_ID = _directory_part("groups", "name", "Sales")
+FINANCE_GROUP_ID = _directory_part("groups", "name", "Finance")

@@ -59,10 +59,18 @@ class DirectorySyncEndpoints:
             )
         )
 
-    def _directories(self, request: Request) -> list[Directory] | Response:
-        """The directories a list is limited to by its ``directory`` parameter."""
-        directory_id = request.query_params.get("directory")
-        if directory_id is None:
+    def _scope(self, request: Request, other: str) -> list[Directory] | Response:
+        """The directories a user or group list looks in (its ``directory`` parameter, else
+        all), or its refusal: no API key, neither ``directory`` nor ``other`` given (422),
+        an unknown directory (404)."""
+        refused = api_key_refusal(request, self.state.api_key)
+        if refused is not None:
+            return refused
+        q = request.query_params
+        if not q.get("directory") and not q.get(other):
+            return message_error(f"Either directory or {other} is required.", 422)
+        directory_id = q.get("directory")
+        if not directory_id:
             return list(self.state.data.directories)
         directory = self.state.data.directory(directory_id)
         if directory is None:
@@ -88,27 +96,32 @@ class DirectorySyncEndpoints:
             request, pairs, lambda d: d.id, lambda d: d.created_at, lambda _, d: directory_json(d)
         )
 
-    async def get_directory(self, request: Request) -> Response:
+    def _get(
+        self,
+        request: Request,
+        kind: str,
+        find: Callable[[str], T | None],
+        render: Callable[[T], dict[str, Any]],
+    ) -> Response:
+        """One object by the id in the path, or 401 / 404 ``entity_not_found``."""
         refused = api_key_refusal(request, self.state.api_key)
         if refused is not None:
             return refused
-        directory_id = request.path_params["directory_id"]
-        directory = self.state.data.directory(directory_id)
-        if directory is None:
-            return _not_found("Directory", directory_id)
-        return JSONResponse(directory_json(directory))
+        item_id = request.path_params["id"]
+        found = find(item_id)
+        if found is None:
+            return _not_found(kind, item_id)
+        return JSONResponse(render(found))
+
+    async def get_directory(self, request: Request) -> Response:
+        return self._get(request, "Directory", self.state.data.directory, directory_json)
 
     async def list_users(self, request: Request) -> Response:
         """Users filtered by ``directory``, ``group``, ``idp_id`` and ``email``."""
-        refused = api_key_refusal(request, self.state.api_key)
-        if refused is not None:
-            return refused
-        q = request.query_params
-        if not q.get("directory") and not q.get("group"):
-            return message_error("Either directory or group is required.", 422)
-        directories = self._directories(request)
+        directories = self._scope(request, "group")
         if isinstance(directories, Response):
             return directories
+        q = request.query_params
         pairs = [(d, u) for d in directories for u in d.users]
         group_id = q.get("group")
         if group_id:
@@ -123,27 +136,19 @@ class DirectorySyncEndpoints:
         return self._list(request, pairs, _user_id, _user_created, _user_json)
 
     async def get_user(self, request: Request) -> Response:
-        refused = api_key_refusal(request, self.state.api_key)
-        if refused is not None:
-            return refused
-        user_id = request.path_params["user_id"]
-        found = self.state.data.directory_user(user_id)
-        if found is None:
-            return _not_found("Directory User", user_id)
-        directory, user = found
-        return JSONResponse(directory_user_json(user, directory))
+        return self._get(
+            request,
+            "Directory User",
+            self.state.data.directory_user,
+            lambda pair: _user_json(*pair),
+        )
 
     async def list_groups(self, request: Request) -> Response:
         """Groups filtered by ``directory`` and ``user`` (the groups a user is in)."""
-        refused = api_key_refusal(request, self.state.api_key)
-        if refused is not None:
-            return refused
-        q = request.query_params
-        if not q.get("directory") and not q.get("user"):
-            return message_error("Either directory or user is required.", 422)
-        directories = self._directories(request)
+        directories = self._scope(request, "user")
         if isinstance(directories, Response):
             return directories
+        q = request.query_params
         pairs = [(d, g) for d in directories for g in d.groups]
         user_id = q.get("user")
         if user_id:
@@ -154,15 +159,12 @@ class DirectorySyncEndpoints:
         return self._list(request, pairs, _group_id, _group_created, _group_json)
 
     async def get_group(self, request: Request) -> Response:
-        refused = api_key_refusal(request, self.state.api_key)
-        if refused is not None:
-            return refused
-        group_id = request.path_params["group_id"]
-        found = self.state.data.directory_group(group_id)
-        if found is None:
-            return _not_found("Directory Group", group_id)
-        directory, group = found
-        return JSONResponse(directory_group_json(group, directory))
+        return self._get(
+            request,
+            "Directory Group",
+            self.state.data.directory_group,
+            lambda pair: _group_json(*pair),
+        )
 
 
 def _user_id(user: DirectoryUser) -> str:
