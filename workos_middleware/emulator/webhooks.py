@@ -159,7 +159,8 @@ class Deliverer:
                 self._lock.wait(wait)
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.timeout, follow_redirects=False) as http:
+        # Straight to the endpoint: no proxy from the environment, no redirects followed.
+        with httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as http:
             while True:
                 generation, delivery = self._next()
                 attempt = self._attempt(http, delivery)
@@ -188,5 +189,5 @@ class Deliverer:
                 "POST", delivery.url, content=delivery.body, headers=headers
             ) as answer:
                 return Attempt(now, status=answer.status_code)
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure is the attempt's, not the thread's
             return Attempt(now, error=f"{type(exc).__name__}: {exc}".rstrip(": "))
