@@ -113,16 +113,14 @@ wrk:
 	fi
 
 # Not part of `make test`: a few minutes; BENCHMARKS.md says what it prints.
-# protection.py and session_stores.py (which starts its own redis-server) first: run.py
+# protection.py first: run.py (whose session-store part starts its own redis-server)
 # ends with the TARGET lines.
 bench: $(BENCH_STAMP) wrk redis
 	$(BIN)/python benchmarks/protection.py
-	$(BIN)/python benchmarks/session_stores.py
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 bench-quick: $(BENCH_STAMP) wrk redis
 	$(BIN)/python benchmarks/protection.py --requests 5000 --rounds 3
-	$(BIN)/python benchmarks/session_stores.py --requests 1000 --rounds 3
 	$(BIN)/python benchmarks/run.py --quick $(BENCH_ARGS)
 
 clean:

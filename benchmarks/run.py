@@ -3,7 +3,9 @@
 1. in-process raw ASGI/WSGI calls, side by side (:mod:`inprocess`);
 2. real servers over loopback with a load generator (:mod:`servers`);
 3. full sign-in flows against the emulator (:mod:`signin_flows`);
-4. memory after 100,000 requests against after 1,000 (:mod:`memory`).
+4. memory after 100,000 requests against after 1,000 (:mod:`memory`);
+5. a signed-in request through each session store, against the signed cookie
+   (:mod:`session_stores`, with a ``redis-server`` it starts).
 
 It ends with ``TARGET <name> ratio=<x.xx> limit=<y.yy> ok`` (or ``missed``) per target; a
 ratio is always "what we cost over what we may cost", so lower is better and a target
@@ -27,10 +29,13 @@ from typing import Any
 import inprocess
 import memory
 import servers
+import session_stores
 import signin_flows
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNIN_FLOWS_PER_S = 200.0
+# A signed-in request through a server-side store / through the signed cookie.
+STORE_LIMITS = {"redis": 1.5, "memory": 1.2}
 
 
 class Tee(io.TextIOBase):
@@ -76,7 +81,7 @@ def main() -> None:
         "--skip",
         action="append",
         default=[],
-        choices=["inprocess", "http", "signin", "memory"],
+        choices=["inprocess", "http", "signin", "memory", "stores"],
         help="leave a part out (repeatable)",
     )
     args = parser.parse_args()
@@ -107,6 +112,12 @@ def main() -> None:
                 lines.append(target(f"signin-flows-200-per-s-{kind}", ratio, 1.0))
         if "memory" not in args.skip:
             lines.append(target("flat-memory", memory.run(args.quick, out)["ratio"], 1.05))
+        if "stores" not in args.skip:
+            stores = session_stores.run(args.quick, out)
+            for store, limit in STORE_LIMITS.items():
+                for kind in ("asgi", "wsgi"):
+                    name = f"{store}-valid-session-vs-cookie-{kind}"
+                    lines.append(target(name, stores[kind][store], limit))
         print("", file=out)
         for line in lines:
             print(line, file=out)

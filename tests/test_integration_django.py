@@ -266,7 +266,9 @@ def test_sessions_in_redis_and_a_redis_that_goes_down(
     require_redis()
     server = RedisServer(tmp_path).start()
     try:
-        config = make_config(session_store=RedisSessionStore(server.url, timeout=1))
+        # No local cache of session reads: every request with a session needs Redis.
+        store = RedisSessionStore(server.url, timeout=1)
+        config = make_config(session_store=store, session_cache_ttl=0)
         with override_settings(WORKOS_AUTH=config):
             sites = [Site("wsgi", portal), Site("asgi", portal)]
             for site in sites:

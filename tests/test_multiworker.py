@@ -1,5 +1,7 @@
 """Several workers, one Redis: a session made by one worker is read by the others, and
-a sign-out or a "sign out everywhere" on one worker holds on all of them at once.
+a sign-out or a "sign out everywhere" on one worker holds on all of them within the
+bound of the local cache of session reads (``AUTH_SESSION_CACHE_TTL``, 1 s): every
+request that starts once the bound has passed is refused, on every worker.
 
 Real servers as a deployment runs them: uvicorn (2 workers, ASGI adapter, redis.asyncio)
 and gunicorn (2 sync workers, WSGI adapter, the blocking redis client), serving
@@ -44,6 +46,7 @@ EMULATORS: dict[str, str] = {}  # the app's URL -> its emulator's
 SESSION = "next-auth.session-token"
 SECRET = "multi-worker-secret-0123456789"
 WEBHOOK_SECRET = "whsec_multiworker_0123456789"
+CACHE_TTL = 1.0
 
 
 @pytest.fixture(params=["uvicorn", "gunicorn"])
@@ -61,6 +64,7 @@ def app_url(request: pytest.FixtureRequest, redis_url: str) -> Iterator[str]:
         "AUTH_URL": url,
         "AUTH_REDIS_URL": redis_url,
         "WORKOS_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "AUTH_SESSION_CACHE_TTL": str(CACHE_TTL),
         "PYTHONPATH": str(HERE),
     }
     if request.param == "uvicorn":
@@ -128,16 +132,25 @@ def sign_in(url: str) -> httpx.Client:
     return browser
 
 
+def past_the_bound(started: float) -> None:
+    """Wait until the cache's bound has passed since ``started`` (a monotonic time taken
+    before the sign-out began): every read cached before it is stale by then."""
+    time.sleep(max(0.0, started + CACHE_TTL + 0.05 - time.monotonic()))
+
+
 def test_sessions_are_shared_and_revoked_across_workers(app_url: str, redis_url: str) -> None:
     browser = sign_in(app_url)
     cookies = {SESSION: browser.cookies[SESSION]}
     seen = spread(app_url, "/whoami", cookies)
     assert len(seen) == WORKERS and set(seen.values()) == {"alice@example.com"}
 
-    # Sign out on one worker: the same cookie (a copy, as a thief would keep it) is
-    # refused by every worker at once.
+    # Sign out on one worker (both have the session in their cache now): the same
+    # cookie (a copy, as a thief would keep it) is refused by every worker once the
+    # bound has passed.
     csrf = browser.get("/api/auth/csrf").json()["csrfToken"]
+    started = time.monotonic()
     assert browser.post("/api/auth/signout", data={"csrfToken": csrf}).status_code == 302
+    past_the_bound(started)
     seen = spread(app_url, "/whoami", cookies)
     assert len(seen) == WORKERS and set(seen.values()) == {None}
 
@@ -147,15 +160,20 @@ def test_sessions_are_shared_and_revoked_across_workers(app_url: str, redis_url:
         assert set(spread(app_url, "/whoami", dict(device.cookies)).values()) == {
             "alice@example.com"
         }
+    started = time.monotonic()
     revoked = laptop.post("/revoke-me").json()
     assert revoked["revoked"] >= 2
+    past_the_bound(started)
     for device in (laptop, phone):
         seen = spread(app_url, "/whoami", {SESSION: device.cookies[SESSION]})
         assert len(seen) == WORKERS and set(seen.values()) == {None}
 
     # And from outside the servers (an admin script on another host): the same API.
     tablet = sign_in(app_url)
+    assert set(spread(app_url, "/whoami", dict(tablet.cookies)).values()) == {"alice@example.com"}
+    started = time.monotonic()
     assert RedisSessionStore(redis_url).revoke_user_sync(ALICE_ID) == 1
+    past_the_bound(started)
     seen = spread(app_url, "/whoami", {SESSION: tablet.cookies[SESSION]})
     assert set(seen.values()) == {None}
     for client in (browser, laptop, phone, tablet):

@@ -56,7 +56,9 @@ def test_redis_down_fails_closed_and_recovers(
     workos: respx.MockRouter,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    config = make_config(session_store=store)
+    # Without the local cache of session reads, every request needs Redis (with it, a
+    # session read less than session_cache_ttl ago is served: tests/test_session_cache.py).
+    config = make_config(session_store=store, session_cache_ttl=0)
     client = Client(adapter, config, portal)
     client.sign_in(workos)
     assert client.get("/api/auth/session").json()["user"]["name"] == "Alice Anderson"

@@ -20,6 +20,7 @@ from .._keys.cookies import CookieOptions
 from .._rules.access import AccessRule
 from .._rules.paths import mount_prefix
 from .._rules.rules import RuleSpec, compile_rules
+from .._sessions.cache import DEFAULT_CACHE_SIZE, DEFAULT_CACHE_TTL, MAX_CACHE_TTL
 from .._sessions.store import CookieSessionStore, MemorySessionStore, SessionStore
 from ..providers._authkit import AuthKitProvider
 from ..providers._base import Provider
@@ -88,6 +89,8 @@ class AuthConfig:
         case_sensitive: bool = True,
         identity_headers: bool = False,
         session_store: SessionStore | None = None,
+        session_cache_ttl: float = DEFAULT_CACHE_TTL,
+        session_cache_size: int = DEFAULT_CACHE_SIZE,
         audit_emails: bool = False,
         webhook_secret: str | None = None,
         webhook_tolerance: float = 180.0,
@@ -171,6 +174,28 @@ class AuthConfig:
         self.session_store: SessionStore = (
             CookieSessionStore() if session_store is None else session_store
         )
+        # A server-side store's reads are reused this long in each process
+        # (:mod:`.._sessions.cache`): the bound on seeing another host's sign-out.
+        if (
+            isinstance(session_cache_ttl, bool)
+            or not isinstance(session_cache_ttl, (int, float))
+            or not 0 <= session_cache_ttl <= MAX_CACHE_TTL
+        ):
+            raise ConfigurationError(
+                f"session_cache_ttl (AUTH_SESSION_CACHE_TTL) must be a number of seconds "
+                f"from 0 (no cache) to {MAX_CACHE_TTL:g}, got {session_cache_ttl!r}"
+            )
+        if (
+            isinstance(session_cache_size, bool)
+            or not isinstance(session_cache_size, int)
+            or session_cache_size < 1
+        ):
+            raise ConfigurationError(
+                f"session_cache_size must be a positive whole number of sessions, "
+                f"got {session_cache_size!r}"
+            )
+        self.session_cache_ttl = float(session_cache_ttl)
+        self.session_cache_size = session_cache_size
         self.cookies = cookies or CookieOptions()
         self.templates_dir = os.fspath(templates_dir) if templates_dir is not None else None
         if self.templates_dir is not None and not os.path.isdir(self.templates_dir):
@@ -295,6 +320,15 @@ def options_from_env(env: Mapping[str, str], options: dict[str, Any]) -> dict[st
     options = dict(options)
     if "session_store" not in options:
         options["session_store"] = session_store_from_env(env)
+    if "session_cache_ttl" not in options and env.get("AUTH_SESSION_CACHE_TTL", "").strip():
+        raw = env["AUTH_SESSION_CACHE_TTL"].strip()
+        try:
+            options["session_cache_ttl"] = float(raw)
+        except ValueError:
+            raise ConfigurationError(
+                f"AUTH_SESSION_CACHE_TTL must be a number of seconds (0 turns the cache "
+                f"off), got {raw!r}"
+            ) from None
     workos_options: dict[str, Any] = dict(options.pop("workos", None) or {})
     authkit_options: dict[str, Any] = dict(options.pop("authkit", None) or {})
     github_options: dict[str, Any] = dict(options.pop("github", None) or {})

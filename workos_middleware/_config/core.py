@@ -11,6 +11,7 @@ response helpers in :mod:`._responses`).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 
 from .._keys.cookies import CookieJar
@@ -20,6 +21,7 @@ from .._keys.signing import Clock, KeyRing
 from .._keys.state import UsedStates
 from .._pages.render import PageRenderer
 from .._pages.responses import Responses
+from .._sessions.cache import CachedSessionStore
 from .._sessions.codec import SessionCodec
 from .._sessions.provider_tokens import ProviderSessions
 from .._sessions.store import ServerSessionStore
@@ -69,8 +71,18 @@ class AuthCore:
         provider_sessions = ProviderSessions(config.providers, config.secrets, config.clock)
         stored = None
         if isinstance(config.session_store, ServerSessionStore):
+            store: ServerSessionStore = config.session_store
+            if config.session_cache_ttl > 0:
+                store = CachedSessionStore(
+                    store,
+                    ttl=config.session_cache_ttl,
+                    size=config.session_cache_size,
+                    clock=config.clock,
+                    # An injected clock (tests) also times the bound; else monotonic.
+                    monotonic=time.monotonic if config.clock is time.time else config.clock,
+                )
             stored = StoredSessions(
-                config.session_store,
+                store,
                 keys,
                 max_age=config.session_max_age,
                 update_age=config.session_update_age,

@@ -199,6 +199,16 @@ class SessionCodec:
         provider renewal for this token), else a flow for the adapter's driver."""
         if not cookie_header or self._cookie_name not in cookie_header:
             return ANONYMOUS
+        if self.stored is not None and self.callback is None:
+            # A session read this process made less than the cache's TTL ago: no I/O.
+            raw = cookie_value(cookie_header, self._cookie_name)
+            cached = self.stored.peek(raw) if raw else None
+            if cached is not None and (
+                self.renew_key is None or self.renew is None or not cached.has(self.renew_key)
+            ):
+                token = cached.token()
+                session = cast("dict[str, Any]", public_session(token, cached.expires_at))
+                return Identity(session, token)
         if self.stored is not None or self.callback is not None:
             return self.identify(cookie_header, refresh=refresh)
         if self.renew is None or not refresh:

@@ -49,9 +49,10 @@ import hashlib
 import json
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from .._base.effects import StoreOp
 from .._base.errors import WorkOSMiddlewareError
@@ -66,6 +67,8 @@ __all__ = [
     "SessionStore",
     "StoreUnavailable",
     "arun_store_op",
+    "changed",
+    "listen",
     "person_tag",
     "regrouped",
     "run_store_op",
@@ -243,13 +246,48 @@ class ServerSessionStore(SessionStore):
         """Sign ``user_id`` out everywhere, now: every session of theirs is deleted and
         their cookies stop working on the next request. Returns how many sessions
         there were. ``user_id`` is the session's ``sub`` (the WorkOS profile id)."""
-        count: int = await arun_store_op(StoreOp(self, "revoke", (user_tag(user_id),)))
+        op = StoreOp(self, "revoke", (user_tag(user_id),))
+        changed(self, op)
+        try:
+            count: int = await arun_store_op(op)
+        finally:
+            changed(self, op)
         return count
 
     def revoke_user_sync(self, user_id: str) -> int:
         """:meth:`revoke_user` with blocking I/O (WSGI apps, scripts, admin tasks)."""
-        count: int = run_store_op(StoreOp(self, "revoke", (user_tag(user_id),)))
+        op = StoreOp(self, "revoke", (user_tag(user_id),))
+        changed(self, op)
+        try:
+            count: int = run_store_op(op)
+        finally:
+            changed(self, op)
         return count
+
+
+class _Listener(Protocol):
+    def forget(self, op: StoreOp) -> None: ...
+
+
+# The local caches in front of each store (:mod:`.cache`). Every operation that ends or
+# changes sessions, run through any of them or on the store itself (an app's
+# ``revoke_user()``), is told to all of them, so that this process drops what it cached
+# at once, whichever middleware instance or script ran it.
+_LISTENERS: weakref.WeakKeyDictionary[ServerSessionStore, weakref.WeakSet[Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def listen(store: ServerSessionStore, cache: _Listener) -> None:
+    """Tell ``cache`` about every operation run on ``store`` in this process."""
+    _LISTENERS.setdefault(store, weakref.WeakSet()).add(cache)
+
+
+def changed(store: ServerSessionStore, op: StoreOp) -> None:
+    """``op`` is about to run, or has run, on ``store``: the caches in front of it
+    forget what it may change."""
+    for cache in list(_LISTENERS.get(store, ())):
+        cache.forget(op)
 
 
 class MemorySessionStore(ServerSessionStore):

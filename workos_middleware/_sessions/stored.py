@@ -8,6 +8,7 @@ and verifies the session id, encodes the token, and yields
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
@@ -19,9 +20,15 @@ from typing import Any, cast
 from .._base.effects import Flow, StoreOp
 from .._base.types import SessionToken
 from .._keys.signing import KeyRing
+from .cache import CachedSessionStore
+from .format import Verified
 from .store import OpName, ServerSessionStore, person_tag, user_tag
 
 __all__ = ["LoadedSession", "StoredSessions", "person_of"]
+
+# Session cookie values whose MAC was verified, kept (bounded) so a returning cookie is a
+# dict hit, not an HMAC.
+_VERIFIED_IDS = 1024
 
 
 def person_of(token: SessionToken) -> str | None:
@@ -76,18 +83,49 @@ class StoredSessions:
         self.max_age = max_age
         self.update_age = update_age
         self.clock = clock
+        # The local cache's look-up without I/O, when the store is behind one.
+        self._peek = store.peek if isinstance(store, CachedSessionStore) else None
+        self._verified: dict[str, tuple[str, str]] = {}
 
     def cookie_value(self, tag: str, sid: str) -> str:
         return f"{tag}.{sid}.{self.keys.mac('session_id', f'{tag}.{sid}')}"
 
     def parse(self, value: str) -> tuple[str, str] | None:
         """The ``(tag, sid)`` a cookie names, or ``None`` if it is not one we signed."""
+        found = self._verified.get(value)
+        if found is not None:
+            return found
         if len(value) > 256 or value.count(".") != 2:
             return None
         tag, sid, mac = value.split(".")
         if not tag or not sid or not self.keys.verify_mac("session_id", f"{tag}.{sid}", mac):
             return None
+        verified = self._verified
+        if len(verified) >= _VERIFIED_IDS:
+            # The oldest first; another thread may have dropped it already.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del verified[next(iter(verified))]
+        verified[value] = (tag, sid)
         return tag, sid
+
+    def peek(self, value: str) -> Verified | None:
+        """The session a cookie names, from this process's cache of recent reads (no
+        I/O; its ``expires_at`` is the record's); ``None`` when not cached."""
+        if self._peek is None:
+            return None
+        ref = self.parse(value)
+        if ref is None:
+            return None
+        entry = self._peek(*ref)
+        if entry is None:
+            return None
+        found: Verified | None = entry.memo
+        if found is None or found.expires_at != entry.expires_at:
+            token = _token(entry.data)
+            if token is None:
+                return None
+            found = entry.memo = Verified(dict(token), 0.0, entry.expires_at)
+        return found
 
     def create(self, token: SessionToken) -> Flow[tuple[str, float]]:
         """Store a new session for ``token``; its cookie value and expiry."""
@@ -98,6 +136,9 @@ class StoredSessions:
 
     def read(self, value: str) -> Flow[LoadedSession | None]:
         """The live session a cookie names (refreshed once per ``update_age``)."""
+        cached = self.peek(value)
+        if cached is not None:
+            return LoadedSession(cached.token(), cached.expires_at, False)
         ref = self.parse(value)
         if ref is None:
             return None
