@@ -204,7 +204,7 @@ class SessionCodec:
             raw = cookie_value(cookie_header, self._cookie_name)
             cached = self.stored.peek(raw) if raw else None
             if cached is not None and (
-                self.renew_key is None or self.renew is None or not cached.has(self.renew_key)
+                self.renew is None or (self.may_renew is not None and not self.may_renew(cached))
             ):
                 token = cached.token()
                 session = cast("dict[str, Any]", public_session(token, cached.expires_at))
