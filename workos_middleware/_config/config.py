@@ -63,7 +63,7 @@ def _normalise_names(
 
 
 class AuthConfig:
-    """The middleware's settings. Keyword arguments only; see the README's reference."""
+    """The middleware's settings. Keyword arguments only; see docs/configuration.md."""
 
     def __init__(
         self,
