@@ -234,3 +234,111 @@ def test_from_env_adds_authkit_and_points_presets_elsewhere() -> None:
     google = config.providers["google"]
     assert isinstance(google, GoogleProvider)
     assert google.issuer == "http://127.0.0.1:4100/oidc/google"
+
+
+# -- errors and settings a newcomer gets wrong --------------------------------------------
+
+
+def test_errors_show_their_public_import_path() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        AuthConfig.from_env({**ENV, "AUTH_SECRET": ""})
+    assert type(caught.value).__module__ == "workos_middleware"
+    assert "workos_middleware.ConfigurationError: " in "".join(
+        __import__("traceback").format_exception_only(caught.type, caught.value)
+    )
+    import workos_middleware
+
+    for name in workos_middleware.__all__:
+        found = getattr(workos_middleware, name)
+        if isinstance(found, type) and issubclass(found, Exception):
+            assert found.__module__ == "workos_middleware", name
+
+
+GENERATE = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ("your-secret-here", "placeholder"),
+        ("YOUR_SECRET_HERE", "placeholder"),
+        ("changeme", "too short"),
+        ("changeme-changeme-changeme", "placeholder"),
+        ("please-replace-me-with-a-real-one", "placeholder"),
+        ("your-nextauth-secret", "placeholder"),
+        ("secretsecretsecretsecret", "placeholder"),
+        ("secret", "too short"),
+        ("a" * 32, "one character repeated"),
+        ("0" * 64, "one character repeated"),
+        ("abababababababababab", "placeholder"),
+        ("----------------=---", "placeholder"),
+        ("short-but-random", None),
+        ("tooshort", "too short"),
+    ],
+)
+def test_placeholder_and_weak_secrets_are_refused(secret: str, why: str | None) -> None:
+    if why is None:  # 16 characters of no pattern: accepted
+        assert AuthConfig.from_env({**ENV, "AUTH_SECRET": secret}).secrets == (secret,)
+        return
+    for given in ({**ENV, "AUTH_SECRET": secret}, {**ENV, "AUTH_SECRET": f"{SECRET},{secret}"}):
+        with pytest.raises(ConfigurationError) as caught:
+            AuthConfig.from_env(given)
+        message = str(caught.value)
+        assert "AUTH_SECRET" in message and why in message and GENERATE in message
+        assert secret not in message.replace(GENERATE, "")  # a secret is never echoed
+    with pytest.raises(ConfigurationError, match=why):
+        make_config(secret=secret)
+
+
+def test_a_missing_secret_names_the_command() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        AuthConfig.from_env({**ENV, "AUTH_SECRET": ""})
+    assert "set AUTH_SECRET" in str(caught.value) and GENERATE in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("client_id", "api_key", "expected"),
+    [
+        ("sk_test_abc", "client_01ABC", "WORKOS_CLIENT_ID and WORKOS_API_KEY are swapped"),
+        ("01ABCDEF", "sk_test_abc", "WORKOS_CLIENT_ID must be the WorkOS client id"),
+        ("client_01ABC", "client_01ABC", "WORKOS_API_KEY must be the WorkOS API key"),
+        ("client_01ABC", "key_live_abc", "WORKOS_API_KEY must be the WorkOS API key"),
+    ],
+)
+def test_workos_credentials_have_workos_prefixes(
+    client_id: str, api_key: str, expected: str
+) -> None:
+    env = {**ENV, "WORKOS_CLIENT_ID": client_id, "WORKOS_API_KEY": api_key}
+    for given in (env, {**env, "WORKOS_AUTHKIT": "true"}):
+        with pytest.raises(ConfigurationError, match=expected) as caught:
+            AuthConfig.from_env(given)
+        assert "key_live_abc" not in str(caught.value)
+    with pytest.raises(ConfigurationError, match=expected):
+        WorkOSProvider(client_id=client_id, client_secret=api_key)
+
+
+def test_the_emulators_demo_credentials_pass() -> None:
+    from workos_middleware.emulator.app import DEFAULT_API_KEY, DEFAULT_CLIENT_ID
+
+    env = {**ENV, "WORKOS_CLIENT_ID": DEFAULT_CLIENT_ID, "WORKOS_API_KEY": DEFAULT_API_KEY}
+    assert AuthConfig.from_env({**env, "WORKOS_AUTHKIT": "1"}).providers.keys() == {
+        "workos",
+        "authkit",
+    }
+
+
+def test_emulator_command_without_uvicorn_names_the_extra() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "sys.modules['uvicorn'] = None  # as if not installed\n"
+        "from workos_middleware.emulator.__main__ import main\n"
+        "sys.exit(main([]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert "pip install 'workos-middleware[emulator]'" in done.stderr

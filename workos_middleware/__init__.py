@@ -92,3 +92,15 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def _show_public_paths() -> None:
+    """Tracebacks and ``repr`` name each public exception by the path to import it from
+    (``workos_middleware.ConfigurationError``), not by the private module defining it."""
+    for name in __all__:
+        found = globals()[name]
+        if isinstance(found, type) and issubclass(found, Exception):
+            found.__module__ = __name__
+
+
+_show_public_paths()

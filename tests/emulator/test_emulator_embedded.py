@@ -110,9 +110,9 @@ def test_emulator_environ_turns_every_way_in_on() -> None:
     from workos_middleware import AuthConfig
 
     base = "http://127.0.0.1:8000/_workos"
-    plain = emulator_environ({"AUTH_SECRET": "s" * 32}, base)
+    plain = emulator_environ({"AUTH_SECRET": "4bX9-qL2zR7-wT5k-mN8v-pJ3c"}, base)
     assert plain["WORKOS_BASE_URL"] == base and "GITHUB_CLIENT_ID" not in plain
-    every = emulator_environ({"AUTH_SECRET": "s" * 32}, base, providers=True)
+    every = emulator_environ({"AUTH_SECRET": "4bX9-qL2zR7-wT5k-mN8v-pJ3c"}, base, providers=True)
     assert every["GOOGLE_ISSUER"] == f"{base}/oidc/google"
     assert every["GITHUB_API_URL"] == every["GITHUB_BASE_URL"] == f"{base}/oauth/github"
     config = AuthConfig.from_env({**every, "AUTH_URL": "http://127.0.0.1:8000"})

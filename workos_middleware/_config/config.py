@@ -26,6 +26,7 @@ from ..providers._authkit import AuthKitProvider
 from ..providers._base import Provider
 from ..providers._presets import GitHubProvider, GoogleProvider
 from ..providers._workos import DEFAULT_BASE_URL, WorkOSProvider
+from .secrets import checked_secrets
 
 __all__ = ["PAGE_KEYS", "AuthConfig", "CookieOptions"]
 
@@ -43,7 +44,6 @@ _CAMEL_CASE = {"signIn": "sign_in", "signOut": "sign_out"}
 
 DEFAULT_BASE_PATH = "/api/auth"
 DAY = 24 * 60 * 60
-MIN_SECRET_LENGTH = 16
 
 
 def _normalise_names(
@@ -107,17 +107,7 @@ class AuthConfig:
         if not self.providers:
             raise ConfigurationError("no provider configured: pass providers=[WorkOSProvider(...)]")
 
-        secrets = [secret] if isinstance(secret, str) else list(secret or ())
-        if not secrets or not all(isinstance(s, str) and s for s in secrets):
-            raise ConfigurationError(
-                "no secret configured: set AUTH_SECRET (for example the output of "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
-            )
-        if any(len(s) < MIN_SECRET_LENGTH for s in secrets):
-            raise ConfigurationError(
-                f"AUTH_SECRET is too short: use at least {MIN_SECRET_LENGTH} characters"
-            )
-        self.secrets: tuple[str, ...] = tuple(secrets)
+        self.secrets: tuple[str, ...] = checked_secrets(secret)
 
         parts = urlsplit(url or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:

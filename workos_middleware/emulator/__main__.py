@@ -72,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         import uvicorn
     except ModuleNotFoundError:
-        print("workos-emulator needs uvicorn: pip install uvicorn", file=sys.stderr)
+        print(
+            "workos-emulator needs uvicorn: pip install 'workos-middleware[emulator]'",
+            file=sys.stderr,
+        )
         return 2
     try:
         app = create_app(

@@ -246,7 +246,12 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> str:
     ``port=0`` takes a free port. Needs uvicorn (in the package's ``dev`` and
     ``emulator`` extras).
     """
-    import uvicorn
+    try:
+        import uvicorn
+    except ModuleNotFoundError as exc:
+        raise RuntimeError(
+            "the embedded WorkOS emulator needs uvicorn: pip install 'workos-middleware[emulator]'"
+        ) from exc
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)

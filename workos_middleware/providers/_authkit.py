@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 
@@ -28,6 +28,7 @@ from .._base.effects import Flow, fetch
 from .._base.errors import ConfigurationError, ProviderError
 from .._base.types import ErrorCode, User
 from ._base import SignInResult
+from ._credentials import check_workos_credentials
 from ._jwks import JWKSCache, verify_jwt
 from ._oauth import json_object
 from ._query import code_flow_query, passed_params
@@ -81,13 +82,7 @@ class AuthKitProvider:
         # "restart": an unsolicited code is not redeemed; a fresh sign-in starts with the
         # default selector (AuthKit's own session usually signs the user straight back in).
         self.idp_initiated: Literal["refuse", "restart"] = idp_initiated
-        if not client_id:
-            raise ConfigurationError("AuthKit client id is missing: set WORKOS_CLIENT_ID")
-        if not client_secret:
-            raise ConfigurationError("AuthKit API key is missing: set WORKOS_API_KEY")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(f"AuthKit base_url must be an http(s) URL, got {base_url!r}")
+        check_workos_credentials("AuthKit", client_id, client_secret, base_url)
         chosen = [
             (k, v)
             for k, v in zip(_SELECTORS, (provider, connection_id, organization_id), strict=True)

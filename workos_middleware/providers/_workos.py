@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 
@@ -26,6 +26,7 @@ from .._base.errors import (
 )
 from .._base.types import ErrorCode
 from ._base import SignInResult
+from ._credentials import check_workos_credentials
 from ._query import code_flow_query, passed_params
 from ._workos_profile import email_domain, profile_to_user, workos_json
 
@@ -91,13 +92,7 @@ class WorkOSProvider:
         if idp_initiated not in ("refuse", "restart"):
             raise ConfigurationError("idp_initiated must be 'refuse' or 'restart'")
         self.idp_initiated = idp_initiated
-        if not client_id:
-            raise ConfigurationError("WorkOS client id is missing: set WORKOS_CLIENT_ID")
-        if not client_secret:
-            raise ConfigurationError("WorkOS API key is missing: set WORKOS_API_KEY")
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(f"WORKOS_BASE_URL must be an http(s) URL, got {base_url!r}")
+        check_workos_credentials("WorkOS", client_id, client_secret, base_url)
         if organization and connection:
             raise ConfigurationError("set a default organization or connection, not both")
         self.domains: dict[str, tuple[str, str]] = {}
