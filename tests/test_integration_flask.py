@@ -155,5 +155,35 @@ def test_flask_app_through_httpx(config: AuthConfig) -> None:
 def test_without_the_middleware_the_error_names_the_fix() -> None:
     app = flask_app(None)
     app.testing = True
-    with pytest.raises(MiddlewareNotInstalled, match="WSGIAuthMiddleware"):
-        app.test_client().get("/api/me")
+    for path in ("/api/me", "/dashboard", "/"):
+        with pytest.raises(MiddlewareNotInstalled, match=r"call init_app\(app, config\)") as caught:
+            app.test_client().get(path, headers=BROWSER)
+        assert "WSGIAuthMiddleware" in str(caught.value)
+
+
+def test_without_init_app_a_template_reading_current_user_fails_loudly() -> None:
+    app = flask_app(None)
+
+    @app.get("/plain")
+    def plain() -> str:
+        return render_template_string("<p>{{ 40 + 2 }}</p>")
+
+    app.testing = True
+    with pytest.raises(MiddlewareNotInstalled, match=r"init_app\(app, config\)"):
+        app.test_client().get("/page")  # {{ current_user }} would otherwise render empty
+    assert app.test_client().get("/plain").text == "<p>42</p>"  # no current_user: no error
+    app.testing = False
+    assert app.test_client().get("/page").status_code == 500  # never an empty name
+
+
+def test_templates_get_current_user_when_the_middleware_is_wrapped_by_hand(
+    config: AuthConfig,
+) -> None:
+    from workos_middleware import WSGIAuthMiddleware
+
+    app = flask_app(None)
+    app.wsgi_app = WSGIAuthMiddleware(app.wsgi_app, config)  # type: ignore[method-assign]
+    client = app.test_client()
+    assert client.get("/page").text == "anonymous False"
+    sign_in(client, config, email="alice@example.com")
+    assert client.get("/page").text == "alice@example.com"

@@ -23,7 +23,8 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from flask import Flask, Response, request
+from flask import Flask, Response, before_render_template, request
+from jinja2 import Template
 from werkzeug.local import LocalProxy
 
 from .._adapters.views import guarded_miss, is_allowed
@@ -45,15 +46,31 @@ __all__ = [
 ]
 
 View = TypeVar("View", bound=Callable[..., Any])
+EXTENSION = "workos_middleware"
+INIT_APP_HELP = (
+    "workos_middleware has not run for this request: call init_app(app, config) "
+    "(from workos_middleware.integrations.flask) where the Flask app is created, before "
+    "it serves requests; it wraps app.wsgi_app in WSGIAuthMiddleware and gives templates "
+    "current_user. Wrapping by hand: app.wsgi_app = WSGIAuthMiddleware(app.wsgi_app, "
+    "config), as the last (outermost) WSGI wrapper"
+)
+
+
+def _read(reader: Callable[[Any], Any]) -> Any:
+    """``reader(request)``; where the middleware did not run, the error names init_app."""
+    try:
+        return reader(request)
+    except MiddlewareNotInstalled as exc:
+        raise MiddlewareNotInstalled(INIT_APP_HELP) from exc
 
 
 def get_current_user() -> AuthUser | None:
     """The signed-in user of the current request, or ``None``."""
-    return _current_user(request)
+    return cast("AuthUser | None", _read(_current_user))
 
 
 def _user_or_anonymous() -> Any:
-    return get_user(request)
+    return _read(get_user)
 
 
 if TYPE_CHECKING:
@@ -70,7 +87,7 @@ def to_response(answer: AuthResponse) -> Response:
 
 def denial(allow: Any = None) -> Response | None:
     """The guarded miss for the current request, or ``None`` when the user may go on."""
-    if _current_user(request) is None:
+    if get_current_user() is None:
         return to_response(guarded_miss(request))
     if allow is not None and not is_allowed(request, allow):
         return to_response(guarded_miss(request, forbidden=True))
@@ -109,7 +126,23 @@ def init_app(app: Flask, config: AuthConfig, **options: Any) -> WSGIAuthMiddlewa
     """
     middleware = WSGIAuthMiddleware(app.wsgi_app, config, **options)
     app.wsgi_app = middleware  # type: ignore[method-assign]
-    app.extensions["workos_middleware"] = middleware
+    app.extensions[EXTENSION] = middleware
     # The same object as the Python-side proxy: the user, or the (falsy) anonymous user.
     app.context_processor(lambda: {"current_user": _user_or_anonymous()})
     return middleware
+
+
+# -- templates of an app without init_app -----------------------------------------------
+
+
+def _current_user_in_every_template(
+    sender: Flask, template: Template, context: dict[str, Any], **_: Any
+) -> None:
+    """Templates of an app without ``init_app`` get ``current_user`` too: the user when
+    the middleware wraps the app by hand, else an error naming ``init_app`` as soon as
+    the template reads it (instead of Jinja's silent empty string)."""
+    if EXTENSION not in sender.extensions:
+        context.setdefault("current_user", current_user)
+
+
+before_render_template.connect(_current_user_in_every_template)
