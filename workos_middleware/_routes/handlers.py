@@ -141,6 +141,10 @@ def _session_response(identity: Identity) -> AuthResponse:
 
 def signin_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     query = request.query
+    if not query.get("callbackUrl") and query.get("next"):
+        # Django's login_required (LOGIN_URL) and Flask-Login name the page to come back
+        # to ``next``; it is validated exactly as a callbackUrl.
+        query = {**query, "callbackUrl": query["next"]}
     moved = to_auth_url_host(core, request)
     if moved is not None:
         return moved

@@ -201,6 +201,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             return _refuse(core, request, reason, "AccessDenied", provider.id, user=result.user)
 
     token: Any = core.sessions.token_for(result.user)
+    token["provider"] = provider.id  # with ``sub``, the stable key of this person
     jwt = core.config.callbacks.get("jwt")
     if jwt is not None:
         token = yield from call(jwt, token, result.user, result.account, result.profile, False)

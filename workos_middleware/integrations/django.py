@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.apps import AppConfig
 from django.conf import settings
+from django.core import checks
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from .._adapters.drivers import async_clients, new_client, run_async, run_sync
@@ -49,12 +51,19 @@ from .._passthrough.decision import Admission, Decision, Refusal, decide, identi
 from .._request.state import SESSION_KEY, STATE_KEY, USER_KEY, RequestAuth, current_user
 from .._request.user import AuthUser
 from .._routes.handlers import handle
+from ._django_checks import check_setup
 from ._django_http import add_set_cookie, auth_request, passthrough_request, to_response
+from ._django_user import attach_user
+
+if TYPE_CHECKING:
+    from ._django_backend import WorkOSBackend
 
 __all__ = [
     "SETTING",
+    "AuthAppConfig",
     "AuthMiddleware",
     "MiddlewareNotInstalled",
+    "WorkOSBackend",
     "current_user",
     "login_required",
     "to_response",
@@ -186,8 +195,10 @@ class AuthMiddleware:
     @staticmethod
     def _expose(request: HttpRequest, state: RequestAuth) -> None:
         user = state.user
-        request.auth_user = user if isinstance(user, AuthUser) else None  # type: ignore[attr-defined]
+        signed_in = user if isinstance(user, AuthUser) else None
+        request.auth_user = signed_in  # type: ignore[attr-defined]
         request.auth_session = state.session  # type: ignore[attr-defined]
+        attach_user(request, signed_in, next(iter(state.core.config.providers)))
 
     def _with_cookies(self, response: HttpResponseBase, state: RequestAuth) -> HttpResponseBase:
         for header in state.set_cookies:
@@ -233,3 +244,30 @@ def login_required(view: View | None = None, *, allow: Any = None) -> Any:
         return cast(View, wrapper)
 
     return decorate if view is None else decorate(view)
+
+
+# -- Django's own machinery: the app (system checks) and the authentication backend --------
+
+
+class AuthAppConfig(AppConfig):
+    """``INSTALLED_APPS += ["workos_middleware.integrations.django"]``: the system checks
+    run at start-up even when the middleware is missing from ``MIDDLEWARE``."""
+
+    name = "workos_middleware.integrations.django"
+    label = "workos_middleware"
+    verbose_name = "WorkOS sign-in"
+    default = True
+
+
+checks.register(check_setup, "workos_middleware")
+
+
+def __getattr__(name: str) -> Any:
+    """``WorkOSBackend``, imported when Django loads ``AUTHENTICATION_BACKENDS`` (it needs
+    ``django.contrib.auth``, which this module must not import: the middleware works
+    without it)."""
+    if name == "WorkOSBackend":
+        from ._django_backend import WorkOSBackend
+
+        return WorkOSBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

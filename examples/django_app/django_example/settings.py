@@ -58,7 +58,8 @@ DEBUG = environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = [urlsplit(app_url).hostname or "127.0.0.1"]
 ROOT_URLCONF = "django_example.urls"
 WSGI_APPLICATION = "django_example.wsgi.application"
-INSTALLED_APPS: list[str] = []
+# Only for the system checks: manage.py check names a missing or misplaced middleware.
+INSTALLED_APPS = ["workos_middleware.integrations.django"]
 DATABASES: dict[str, object] = {}
 TEMPLATES = [
     {
