@@ -141,6 +141,8 @@ def authorize_params(response: httpx.Response) -> dict[str, str]:
 
 
 ORGANIZATIONS = organizations(("org_example", "example.com", "verified"))
+# The examples ask for the signed-in person's organization by id, for its name.
+ORGANIZATION = {"object": "organization", "id": "org_01EXAMPLE", "name": "Example Corp"}
 
 
 def assert_token_request(token_route: respx.Route, params: dict[str, str]) -> None:
@@ -210,6 +212,7 @@ async def test_starlette_sign_in_and_out(starlette_app: Any) -> None:
     with respx.mock(base_url=WORKOS_URL) as workos:
         token = workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
         lookup = workos.get("/organizations").respond(200, json=ORGANIZATIONS)
+        workos.get("/organizations/org_01EXAMPLE").respond(200, json=ORGANIZATION)
         async with starlette_client(starlette_app) as client:
             assert_anonymous_home(await client.get("/"))
 
@@ -313,6 +316,7 @@ def test_flask_sign_in_and_out(flask_app: Any) -> None:
     ):
         token = workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
         lookup = workos.get("/organizations").respond(200, json=ORGANIZATIONS)
+        workos.get("/organizations/org_01EXAMPLE").respond(200, json=ORGANIZATION)
         assert_anonymous_home(client.get("/"))
 
         response = client.get("/api/auth/signin?callbackUrl=/")
@@ -444,11 +448,17 @@ def test_example_signed_in_with_the_testing_helper(example: ExampleClient) -> No
     assert me["expires"].endswith("Z")
 
 
-def test_example_sign_in_from_the_dashboard_returns_to_it(example: ExampleClient) -> None:
-    """The guarded miss, the sign-in page, WorkOS (mocked), and back to /dashboard."""
+@pytest.mark.parametrize("organization_status", [200, 503])
+def test_example_sign_in_from_the_dashboard_returns_to_it(
+    example: ExampleClient, organization_status: int
+) -> None:
+    """The guarded miss, the sign-in page, WorkOS (mocked), and back to /dashboard,
+    which names the organization (its id when WorkOS does not say its name)."""
     with respx.mock(base_url=WORKOS_URL) as workos:
         token = workos.post("/sso/token").respond(200, json=TOKEN_RESPONSE)
         workos.get("/organizations").respond(200, json=ORGANIZATIONS)
+        named = workos.get("/organizations/org_01EXAMPLE")
+        named.respond(organization_status, json=ORGANIZATION)
 
         response = example.get("/dashboard", headers=BROWSER)
         assert response.status_code == 302
@@ -465,9 +475,13 @@ def test_example_sign_in_from_the_dashboard_returns_to_it(example: ExampleClient
         assert response.headers["location"] == f"{APP_URL}/dashboard"
         assert_token_request(token, params)
 
+        assert named.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
+
     response = example.get("/dashboard", headers=BROWSER)
     assert response.status_code == 200
     assert "Alice Anderson" in response.text
+    shown = "Example Corp" if organization_status == 200 else "org_01EXAMPLE"
+    assert f"<dt>Organization</dt><dd>{shown}</dd>" in response.text
     assert example.get("/api/me").json()["user"]["email"] == "alice@example.com"
 
     signout = assert_signed_in_home(example.get("/"))

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from support import APP_URL, Client, set_cookie_headers
+from workos_middleware import AuthKitProvider, GitHubProvider, GoogleProvider
+
+from support import API_KEY, APP_URL, CLIENT_ID, Client, make_provider, set_cookie_headers
 
 
 def hidden(html: str, name: str) -> str:
@@ -166,3 +168,68 @@ def test_custom_page_context_from_the_app(client: Client) -> None:
     assert client.get("/form").text == token  # reused, not reissued
     data = {"csrfToken": token, "email": "alice@example.com"}
     assert "sso/authorize" in client.post("/api/auth/signin/workos", data=data).headers["location"]
+
+
+def _forms(html: str) -> list[str]:
+    return re.findall(r"<form\b.*?</form>", html, flags=re.S)
+
+
+def test_signin_page_groups_the_email_with_sso_and_marks_the_other_providers(
+    make_client: Callable[..., Client],
+) -> None:
+    providers = [
+        GitHubProvider(client_id="gh", client_secret="ghs"),
+        make_provider(),
+        GoogleProvider(client_id="go", client_secret="gos"),
+        AuthKitProvider(client_id=CLIENT_ID, client_secret=API_KEY),
+    ]
+    client = make_client(providers=providers)
+    html = client.get("/api/auth/signin").text
+    forms = _forms(html)
+    # WorkOS SSO first, whatever the configured order, with the only email field.
+    assert [re.search(r'action="[^"]+/signin/(\w+)"', form).group(1) for form in forms] == [  # type: ignore[union-attr]
+        "workos",
+        "github",
+        "google",
+        "authkit",
+    ]
+    sso, *others = forms
+    assert 'type="email" name="email"' in sso and 'class="secondary"' not in sso
+    assert html.count('type="email"') == 1
+    # One separator between the groups, not one between every button.
+    assert html.count('role="separator"') == 1
+    for form in others:
+        assert 'class="secondary"' in form
+        assert re.search(r'<svg class="mark"[^>]*aria-hidden="true"', form)
+        assert "http" not in form.split("<svg", 1)[1].split("</svg>", 1)[0].replace(
+            "http://www.w3.org", ""
+        )  # drawn inline: no request leaves the page
+    # Alone, a provider's button is the primary one.
+    alone = make_client(providers=[GitHubProvider(client_id="gh", client_secret="ghs")])
+    only = _forms(alone.get("/api/auth/signin").text)
+    assert len(only) == 1 and 'class="secondary"' not in only[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("Configuration", 500, "Configuration"),
+        ("AccessDenied", 403, "AccessDenied"),
+        ("Verification", 403, "Verification"),
+        ("Something<script>", 200, "Default"),
+    ],
+)
+def test_error_page_shows_the_error_code(
+    client: Client, query: str, status: int, code: str
+) -> None:
+    response = client.get("/api/auth/error", params={"error": query})
+    assert response.status_code == status
+    assert f"Error code: <code>{code}</code>" in response.text
+    assert "<script>" not in response.text
+
+
+def test_signout_page_has_a_way_back(client: Client) -> None:
+    html = client.get("/api/auth/signout").text
+    link = re.search(r'<a class="button secondary" href="([^"]+)">Stay signed in</a>', html)
+    assert link is not None and link.group(1) == APP_URL
+    assert client.get(link.group(1)).status_code == 200

@@ -50,7 +50,8 @@ if origin is not None:
     banner = BANNER
     announce(origin + MOUNT_PATH)
 
-config = AuthConfig.from_env(environ)
+# workos=...: one GET /organizations/{id} per sign-in, for the organization's name.
+config = AuthConfig.from_env(environ, workos={"organization_names": True})
 templates = Jinja2Templates(directory=HERE / "templates")
 
 app = FastAPI(title="FastAPI + WorkOS example")

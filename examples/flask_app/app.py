@@ -39,7 +39,8 @@ if origin is not None:
 app = Flask(__name__)
 # Wraps app.wsgi_app in WSGIAuthMiddleware: it answers /api/auth/* itself (sign-in page
 # included) and puts the session of every other request in the WSGI environ.
-init_app(app, AuthConfig.from_env(environ))
+# workos=...: one GET /organizations/{id} per sign-in, for the organization's name.
+init_app(app, AuthConfig.from_env(environ, workos={"organization_names": True}))
 
 
 @app.get("/")

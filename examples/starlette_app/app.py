@@ -78,6 +78,7 @@ config = AuthConfig.from_env(
     pages={"signIn": "/auth/signin"},
     protect=["/dashboard", "/api/me"],
     api_prefixes=["/api/**"],
+    workos={"organization_names": True},  # one GET /organizations/{id} per sign-in
 )
 
 templates = Jinja2Templates(

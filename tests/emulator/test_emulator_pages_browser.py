@@ -80,6 +80,32 @@ def assert_fits_the_phone(page: Page, users: bool = True) -> None:
     assert (lines and max(lines) <= 2) or (not users and not lines), lines
 
 
+def url_breaks_inside_a_word(page: Page) -> list[str]:
+    """The characters after which a ``code.url`` wraps, unless a ``/``, ``?`` or ``&``."""
+    found: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('code.url')].flatMap(code => {
+            const text = [];
+            const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const node = walker.currentNode;
+                for (let i = 0; i < node.length; i++) {
+                    const range = document.createRange();
+                    range.setStart(node, i); range.setEnd(node, i + 1);
+                    text.push([node.data[i], range.getBoundingClientRect().top]);
+                }
+            }
+            const bad = [];
+            for (let i = 1; i < text.length; i++) {
+                if (text[i][1] > text[i - 1][1] + 2 && !'/?&'.includes(text[i - 1][0])) {
+                    bad.push(text.slice(0, i).map(c => c[0]).join(''));
+                }
+            }
+            return bad;
+        })"""
+    )
+    return found
+
+
 def background_luminance(page: Page) -> float:
     rgb = page.evaluate("getComputedStyle(document.body).backgroundColor")
     red, green, blue = (int(part) for part in rgb[rgb.index("(") + 1 : -1].split(",")[:3])
@@ -95,6 +121,8 @@ def test_the_idp_page_at_phone_width(browser: Browser, live: LiveServer, scheme:
     url = f"{live.url}/sso/authorize?{urlencode(authorize_params())}"
     for page in open_page(browser, url, scheme, "idp-page"):
         assert_fits_the_phone(page)
+        assert page.locator("code.url").count() == 1
+        assert url_breaks_inside_a_word(page) == []  # the callback URL wraps at a slash
         luminance = background_luminance(page)
         assert luminance > 0.8 if scheme == "light" else luminance < 0.2
         # The app is not running: answer for it, and check where the browser was sent.
@@ -176,3 +204,31 @@ def test_the_admin_portal_at_phone_width(browser: Browser, live: LiveServer, sch
         page.route("http://127.0.0.1:8000/settings", lambda route: route.fulfill(body="the app"))
         page.get_by_role("link", name="Back to the application").click()
         page.wait_for_url("http://127.0.0.1:8000/settings")
+
+
+def test_the_idp_page_rows_line_up_on_a_desktop(browser: Browser, live: LiveServer) -> None:
+    """At 1280 px every user row has the same shape: name column and button aligned,
+    whatever the length of the email."""
+    long_user = {"email": "maximiliana.featherstonehaugh@example.com", "name": "Maximiliana F."}
+    path = f"/_emulator/connections/{EXAMPLE_CONNECTION_ID}/users/prof_long"
+    httpx.put(live.url + path, json=long_user).raise_for_status()
+    url = f"{live.url}/sso/authorize?{urlencode(authorize_params())}"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(url)
+        rows = page.evaluate(
+            """() => [...document.querySelectorAll('li.user')].map(row => {
+                const who = row.querySelector('.who').getBoundingClientRect();
+                const button = row.querySelector('button').getBoundingClientRect();
+                return [Math.round(who.left), Math.round(button.right),
+                        Math.round(who.bottom - button.top)];
+            })"""
+        )
+        assert len(rows) >= 3
+        assert len({left for left, _, _ in rows}) == 1, rows
+        assert len({right for _, right, _ in rows}) == 1, rows
+        # The button sits beside the name, not wrapped below it, on every row.
+        assert min(overlap for _, _, overlap in rows) > 0, rows
+    finally:
+        context.close()

@@ -13,6 +13,7 @@ from typing import Final, Literal, TypedDict
 __all__ = [
     "PROFILE_FIELDS",
     "ErrorCode",
+    "ExtraProfileFields",
     "ProfileFields",
     "ProviderKeys",
     "Session",
@@ -40,21 +41,30 @@ class ProfileFields(TypedDict, total=False):
     email_verified: bool | None
 
 
-class User(ProfileFields):
+class ExtraProfileFields(TypedDict, total=False):
+    """Kept only when the provider sets them (never as ``None``, so older tokens and
+    providers without them are unchanged): the organization's display name, when
+    ``WorkOSProvider(organization_names=True)`` looked it up."""
+
+    organization_name: str
+
+
+class User(ProfileFields, ExtraProfileFields):
     """The signed-in user a provider returns (NextAuth's ``user``)."""
 
     id: str
 
 
 class ProviderKeys(TypedDict, total=False):
-    """Kept for providers with a session of their own (AuthKit): which provider signed
-    the user in, and its state (refresh token, session id) sealed with AES-GCM."""
+    """Which provider signed the user in (with ``sub``, the person's stable key), and,
+    for providers with a session of their own (AuthKit), its state (refresh token,
+    session id) sealed with AES-GCM."""
 
     provider: str
     provider_state: str
 
 
-class SessionToken(ProfileFields, ProviderKeys):
+class SessionToken(ProfileFields, ExtraProfileFields, ProviderKeys):
     """The session cookie's content (NextAuth's JWT); ``sub`` is the user's id."""
 
     sub: str

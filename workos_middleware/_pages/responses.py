@@ -87,7 +87,12 @@ class Responses:
     def error_page(self, code: str) -> AuthResponse:
         status, heading, message = error_page_text(code)
         return self.page(
-            "error.html", status, heading=heading, message=message, home_url=self.base_url
+            "error.html",
+            status,
+            heading=heading,
+            message=message,
+            home_url=self.base_url,
+            code=code,  # what an operator searches the logs for
         )
 
     def store_unavailable(self, as_json: bool) -> AuthResponse:

@@ -48,6 +48,11 @@ class AuthUser(BaseUser):
         return self.token.get("organization_id")
 
     @property
+    def organization_name(self) -> str | None:
+        """The organization's name, when the provider looked it up (else ``None``)."""
+        return self.token.get("organization_name")
+
+    @property
     def connection_id(self) -> str | None:
         return self.token.get("connection_id")
 

@@ -172,6 +172,7 @@ def signout_page(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
         csrf_token=token,
         callback_url=callback_url,
         signout_url=f"{core.auth_url}/signout",
+        home_url=core.base_url,  # the way back for someone who stays signed in
     )
     return response.set_cookies([set_cookie])
 

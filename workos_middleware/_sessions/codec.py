@@ -65,6 +65,9 @@ class SessionCodec:
         """The initial token of a freshly signed-in user (NextAuth's JWT claims)."""
         fields: Mapping[str, object] = user
         token = {"sub": user["id"], **{name: fields.get(name) for name in PROFILE_FIELDS}}
+        organization_name = user.get("organization_name")
+        if organization_name:
+            token["organization_name"] = organization_name
         return cast(SessionToken, token)
 
     def encode(self, token: SessionToken) -> str:

@@ -6,11 +6,13 @@ and rendered with autoescaping on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 from starlette.responses import HTMLResponse
 
 _ENV = jinja2.Environment(
@@ -20,6 +22,16 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def _url_breaks(url: str) -> markupsafe.Markup:
+    """``url`` escaped, with a line-break opportunity after each ``/``, ``?`` and ``&``:
+    a narrow screen wraps it between path segments, never inside a word."""
+    escaped = str(markupsafe.escape(url))
+    return markupsafe.Markup(re.sub(r"(/+|\?|&amp;)", r"\1<wbr>", escaped))
+
+
+_ENV.filters["url_breaks"] = _url_breaks
 
 # The pages load nothing and run no script; the IdP page must not be framed (clickjacking).
 # No form-action directive: browsers apply it to the redirect that follows a form post.

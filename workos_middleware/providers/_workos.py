@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -85,6 +85,7 @@ class WorkOSProvider:
         connection: str | None = None,
         domains: Mapping[str, str] | None = None,
         lookup_organizations: bool = True,
+        organization_names: bool = False,
         idp_initiated: Literal["refuse", "restart"] = "refuse",
         id: str = "workos",
         name: str = "WorkOS",
@@ -103,6 +104,7 @@ class WorkOSProvider:
         self.client_id = client_id
         self.client_secret = client_secret
         self.lookup_organizations = lookup_organizations
+        self.organization_names = organization_names
         self.base_url = base_url.rstrip("/")
         self.default: tuple[str, str] | None = None
         if organization:
@@ -251,6 +253,10 @@ class WorkOSProvider:
             )
             profile = workos_json(response, "profile")
         user = profile_to_user(profile)
+        if self.organization_names and user.get("organization_id"):
+            name = yield from self._organization_name(str(user["organization_id"]))
+            if name:
+                user["organization_name"] = name
         account = {
             "provider": self.id,
             "type": self.type,
@@ -260,6 +266,27 @@ class WorkOSProvider:
             "token_type": data.get("token_type"),
         }
         return SignInResult(user=user, account=account, profile=profile)
+
+    def _organization_name(self, organization_id: str) -> Flow[str | None]:
+        """``GET /organizations/{id}``'s name, for pages that greet the organization; a
+        sign-in never fails for it (``None`` when WorkOS does not answer with one)."""
+        try:
+            response = yield from fetch(
+                httpx.Request(
+                    "GET",
+                    f"{self.base_url}/organizations/{quote(organization_id, safe='')}",
+                    headers={
+                        "authorization": f"Bearer {self.client_secret}",
+                        "accept": "application/json",
+                    },
+                )
+            )
+            found = workos_json(response, "organization")
+        except ProviderError as exc:
+            logger.warning("organization name of %s not available: %s", organization_id, exc)
+            return None
+        name = found.get("name")
+        return name[:200] if isinstance(name, str) and name.strip() else None
 
 
 def _selector_for(target: str) -> str:

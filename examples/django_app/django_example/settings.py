@@ -41,7 +41,8 @@ if origin is not None:
 
 # The middleware's configuration: AuthConfig.from_env() raises a ConfigurationError
 # naming any missing setting, so a misconfigured project does not start.
-WORKOS_AUTH = AuthConfig.from_env(environ)
+# workos=...: one GET /organizations/{id} per sign-in, for the organization's name.
+WORKOS_AUTH = AuthConfig.from_env(environ, workos={"organization_names": True})
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
