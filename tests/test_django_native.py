@@ -28,19 +28,23 @@ ENV = {
 }
 
 
-def run(args: list[str], tmp_path: Path, layout: str = "") -> subprocess.CompletedProcess[str]:
-    env = {
+def run(
+    args: list[str], tmp_path: Path, layout: str = "", *, cwd: Path = PROJECT, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python *args`` in a process of its own, the project importable."""
+    environ = {
         **os.environ,
         **ENV,
         "AUTHSITE_LAYOUT": layout,
         "AUTHSITE_DB": str(tmp_path / "db.sqlite3"),
         "PYTHONPATH": str(PROJECT),
+        **env,
     }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    environ.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
         [sys.executable, *args],
-        cwd=PROJECT,
-        env=env,
+        cwd=cwd,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=180,
@@ -177,16 +181,8 @@ def test_the_django_examples_readme_test_runs_under_plain_pytest(tmp_path: Path)
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    env = {**os.environ, **ENV, "AUTH_URL": "http://127.0.0.1:8000", "PYTHONPATH": str(example)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pytest.ini"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pytest.ini"]
+    app_url = "http://127.0.0.1:8000"
+    done = run(pytest_args, tmp_path, cwd=tmp_path, AUTH_URL=app_url, PYTHONPATH=str(example))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout

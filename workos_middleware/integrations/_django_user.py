@@ -28,17 +28,12 @@ __all__ = ["AnonymousDjangoUser", "DjangoAuthUser", "attach_user", "workos_backe
 BACKEND_PATH = "workos_middleware.integrations.django.WorkOSBackend"
 
 
-class DjangoAuthUser(AuthUser):
-    """A signed-in person without a Django ``User`` row: no staff, no permissions."""
+class _NoPermissions:
+    """Django's permission API answering no: there is no ``User`` row to hold any."""
 
-    is_active = True
     is_staff = False
     is_superuser = False
-    is_anonymous = False
     pk = None
-
-    def get_username(self) -> str:
-        return self.email or self.id
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:
         return False
@@ -49,18 +44,28 @@ class DjangoAuthUser(AuthUser):
     def has_module_perms(self, app_label: str) -> bool:
         return False
 
+
+class DjangoAuthUser(_NoPermissions, AuthUser):
+    """A signed-in person without a Django ``User`` row: no staff, no permissions."""
+
+    is_active = True
+    is_anonymous = False
+
+    def get_username(self) -> str:
+        return self.email or self.id
+
     def __str__(self) -> str:
         return self.get_username()
 
 
-class AnonymousDjangoUser:
+class AnonymousDjangoUser(_NoPermissions):
     """Nobody signed in, where ``django.contrib.auth`` (and its ``AnonymousUser``) is
     not installed: falsy, and ``is_authenticated`` is ``False``."""
 
-    id = pk = None
+    id = None
     username = ""
     email = name = None
-    is_active = is_staff = is_superuser = False
+    is_active = False
     is_anonymous = True
     is_authenticated = False
 
@@ -69,15 +74,6 @@ class AnonymousDjangoUser:
 
     def get_username(self) -> str:
         return ""
-
-    def has_perm(self, perm: str, obj: Any = None) -> bool:
-        return False
-
-    def has_perms(self, perm_list: Iterable[str], obj: Any = None) -> bool:
-        return False
-
-    def has_module_perms(self, app_label: str) -> bool:
-        return False
 
     def __str__(self) -> str:
         return "AnonymousUser"

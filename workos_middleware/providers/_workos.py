@@ -149,12 +149,7 @@ class WorkOSProvider:
     def _organization_with_domain(self, domain: str) -> Flow[str | None]:
         """The organization that verified ``domain`` (WorkOS's recommended flow), or
         ``None``; a failed lookup is logged and falls back to the ``domain`` selector."""
-        request = httpx.Request(
-            "GET",
-            f"{self.base_url}/organizations",
-            params={"domains": domain},
-            headers={"authorization": f"Bearer {self.client_secret}", "accept": "application/json"},
-        )
+        request = self._get("/organizations", self.client_secret, {"domains": domain})
         try:
             response = yield from fetch(request)
             data = workos_json(response, "organizations").get("data")
@@ -241,16 +236,7 @@ class WorkOSProvider:
             # The token answer normally carries the profile; ask for it only if not.
             if not isinstance(access_token, str) or not access_token:
                 raise ProviderError("token response has neither profile nor access_token")
-            response = yield from fetch(
-                httpx.Request(
-                    "GET",
-                    f"{self.base_url}/sso/profile",
-                    headers={
-                        "authorization": f"Bearer {access_token}",
-                        "accept": "application/json",
-                    },
-                )
-            )
+            response = yield from fetch(self._get("/sso/profile", access_token))
             profile = workos_json(response, "profile")
         user = profile_to_user(profile)
         if self.organization_names and user.get("organization_id"):
@@ -267,20 +253,23 @@ class WorkOSProvider:
         }
         return SignInResult(user=user, account=account, profile=profile)
 
+    def _get(
+        self, path: str, bearer: str, params: Mapping[str, str] | None = None
+    ) -> httpx.Request:
+        """A GET of the WorkOS API at ``path``, authorized with ``bearer``."""
+        return httpx.Request(
+            "GET",
+            f"{self.base_url}{path}",
+            params=params,
+            headers={"authorization": f"Bearer {bearer}", "accept": "application/json"},
+        )
+
     def _organization_name(self, organization_id: str) -> Flow[str | None]:
         """``GET /organizations/{id}``'s name, for pages that greet the organization; a
         sign-in never fails for it (``None`` when WorkOS does not answer with one)."""
         try:
-            response = yield from fetch(
-                httpx.Request(
-                    "GET",
-                    f"{self.base_url}/organizations/{quote(organization_id, safe='')}",
-                    headers={
-                        "authorization": f"Bearer {self.client_secret}",
-                        "accept": "application/json",
-                    },
-                )
-            )
+            path = f"/organizations/{quote(organization_id, safe='')}"
+            response = yield from fetch(self._get(path, self.client_secret))
             found = workos_json(response, "organization")
         except ProviderError as exc:
             logger.warning("organization name of %s not available: %s", organization_id, exc)
