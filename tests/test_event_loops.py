@@ -36,7 +36,9 @@ def _config(**options: Any) -> AuthConfig:
         base_url=EMULATOR_URL,
         lookup_organizations=True,  # sign-in by email domain: GET /organizations first
     )
-    return AuthConfig(providers=[provider], secret="s" * 32, url=APP_URL, **options)
+    return AuthConfig(
+        providers=[provider], secret="event-loops-secret-7c2e9f4a1b", url=APP_URL, **options
+    )
 
 
 starlette_app = Starlette(middleware=[Middleware(AuthMiddleware, config=_config())])
