@@ -126,9 +126,11 @@ def test_integration_modules_are_public_and_pinned() -> None:
         "to_response",
     ]
     assert sorted(django.__all__) == [
+        "AuthAppConfig",
         "AuthMiddleware",
         "MiddlewareNotInstalled",
         "SETTING",
+        "WorkOSBackend",
         "current_user",
         "login_required",
         "to_response",
