@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .._errors import ConfigurationError
+from .._base.errors import ConfigurationError
 
 __all__ = ["check_workos_credentials"]
 
