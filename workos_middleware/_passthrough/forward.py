@@ -39,11 +39,10 @@ if TYPE_CHECKING:
     from .._config.core import AuthCore
     from .._sessions.identity import Identity
 
-__all__ = ["IDENTITY_HEADERS", "forward_auth_response", "identity_headers"]
+__all__ = ["forward_auth_response", "identity_headers"]
 
 logger = logging.getLogger("workos_middleware")
 
-IDENTITY_HEADERS: Final = ("x-auth-request-user", "x-auth-request-email", "x-auth-request-groups")
 # The headers of the original request, in the order they are looked at.
 URI_HEADERS: Final = ("x-original-uri", "x-forwarded-uri")
 METHOD_HEADER: Final = "x-forwarded-method"

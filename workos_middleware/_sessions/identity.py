@@ -9,7 +9,6 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from .._base.messages import AuthResponse
 from .._base.types import Session, SessionToken, SessionUser
 
 __all__ = ["ANONYMOUS", "Identity", "iso_utc", "public_session"]
@@ -37,26 +36,22 @@ def public_session(token: SessionToken, expires_at: float) -> Session:
 class Identity:
     """Who a request is from: the session value (as ``GET /session`` returns it),
     the token behind it, and cookies the response must set (refresh or clear).
-    ``failure``: the response to send instead of calling the app (the session store
-    is down, so the request fails closed).
 
     Made for every request with a session cookie: a slotted class, not a dataclass
     (half the cost to build); treat it as immutable.
     """
 
-    __slots__ = ("failure", "session", "set_cookies", "token")
+    __slots__ = ("session", "set_cookies", "token")
 
     def __init__(
         self,
         session: dict[str, Any] | None,
         token: SessionToken | None,
         set_cookies: tuple[str, ...] = (),
-        failure: AuthResponse | None = None,
     ) -> None:
         self.session = session
         self.token = token
         self.set_cookies = set_cookies
-        self.failure = failure
 
 
 ANONYMOUS = Identity(None, None)
