@@ -48,6 +48,16 @@ SKIP_ENV = "WORKOS_MIDDLEWARE_SKIP_BROWSER"
 SCRUBBED_ENV = EXAMPLE_SETTINGS
 START_TIMEOUT = 20.0
 
+# The Starlette and FastAPI examples mount the emulator in their own uvicorn server, so
+# the middleware's pooled httpx client (idle connections kept 5 s, httpx's default) calls
+# a server that closes idle connections after 5 s (uvicorn's default). When both clocks
+# run out together, the middleware sends a request on a connection uvicorn is closing and
+# gets RemoteProtocolError (test_denied_sign_in_shows_the_error[starlette] failed so). A
+# server keep-alive well past the client's pool expiry means the client always retires an
+# idle connection first. The uvicorn command line reads UVICORN_TIMEOUT_KEEP_ALIVE, so
+# every example started below shares this without changing the documented command.
+SERVER_KEEP_ALIVE_S = 75
+
 NOT_SIGNED_IN = "Not signed in"
 SSO_BUTTON = "Sign in with SSO"
 DENIED_MESSAGE = "The sign-in was cancelled. Sign in again when you are ready."
@@ -143,6 +153,7 @@ def start_example(example: Example, log_dir: Path) -> RunningExample:
         AUTH_SECRET=secrets.token_urlsafe(32),
         PYTHONUNBUFFERED="1",
         NO_COLOR="1",
+        UVICORN_TIMEOUT_KEEP_ALIVE=str(SERVER_KEEP_ALIVE_S),
     )
     if not example.mounts_emulator:
         emulator_port = free_port()
