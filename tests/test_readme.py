@@ -2,12 +2,18 @@
 
 Each framework's snippet is executed as it stands in README.md with the four variables
 set, and must send a signed-out browser to the sign-in page (302, back to the page
-afterwards), answer a script with 401, and greet a signed-in user.
+afterwards), answer a script with 401, and greet a signed-in user. Django's snippet runs
+in a process of its own (Django's settings are process-wide), as a settings module and a
+views module, through Django's test client.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from importlib.metadata import metadata
 from pathlib import Path
 from typing import Any
@@ -111,3 +117,93 @@ def test_each_snippet_protects_its_route(marker: str, monkeypatch: pytest.Monkey
     signed_in = client.get("/dashboard")
     assert signed_in.status_code == 200
     assert "alice@example.com" in signed_in.text
+
+
+# What the Django snippet leaves to the project: a key, the host, the URL of its view.
+DJANGO_PROJECT_SETTINGS = """\
+SECRET_KEY = "readme-django-not-secret"
+ALLOWED_HOSTS = ["testserver"]
+ROOT_URLCONF = "readme_urls"
+USE_TZ = True
+"""
+DJANGO_URLS = """\
+from django.urls import path
+
+from readme_views import dashboard
+
+urlpatterns = [path("dashboard", dashboard)]
+"""
+# Django's start-up checks on the settings, then HTTP in and out through its test client.
+DJANGO_DRIVER = """\
+import json
+import os
+import sys
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "readme_settings"
+import django
+
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+
+from workos_middleware.testing import sign_in
+
+call_command("check", fail_level="WARNING", stdout=sys.stderr)  # stdout: the JSON
+client = Client()
+seen = {}
+
+
+def record(name, response):
+    seen[name] = {
+        "status": response.status_code,
+        "location": response.get("Location"),
+        "content_type": response.get("Content-Type"),
+        "text": response.content.decode(),
+    }
+
+
+record("browser", client.get("/dashboard", HTTP_ACCEPT="text/html"))
+record("script", client.get("/dashboard", HTTP_ACCEPT="application/json"))
+sign_in(client, email="alice@example.com")
+record("signed_in", client.get("/dashboard"))
+print(json.dumps(seen))
+"""
+
+
+def django_snippet_as_project(folder: Path) -> None:
+    """The README's Django snippet as the two modules it names, ``...`` left empty."""
+    settings_part, views_part = snippet("workos_middleware.integrations.django").split(
+        "# views.py\n"
+    )
+    # "[..., name]" stands for the project's other entries: this project has none.
+    settings_part = settings_part.replace("...,", "")
+    (folder / "readme_settings.py").write_text(DJANGO_PROJECT_SETTINGS + settings_part)
+    (folder / "readme_views.py").write_text(views_part)
+    (folder / "readme_urls.py").write_text(DJANGO_URLS)
+    (folder / "drive.py").write_text(DJANGO_DRIVER)
+
+
+def test_django_snippet_protects_its_view(tmp_path: Path) -> None:
+    django_snippet_as_project(tmp_path)
+    environ = {**os.environ, **ENV}
+    environ.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "drive.py"],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+
+    assert seen["browser"]["status"] == 302
+    target = urlsplit(seen["browser"]["location"])
+    assert target.path == "/api/auth/signin"
+    assert parse_qs(target.query)["callbackUrl"] == ["/dashboard"]
+    assert seen["script"]["status"] == 401
+    assert seen["script"]["content_type"].startswith("application/json")
+    assert seen["signed_in"]["status"] == 200
+    assert seen["signed_in"]["text"] == "Hello alice@example.com"
