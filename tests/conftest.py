@@ -7,6 +7,7 @@ from support.emulator import admin
 from support.fixtures import (
     adapter,
     client,
+    closed_store,
     make_client,
     portal,
     redis_cluster,
@@ -24,6 +25,7 @@ __all__ = [
     "any_entry",
     "browser",
     "client",
+    "closed_store",
     "entry_point",
     "make_browser",
     "make_client",

@@ -20,19 +20,16 @@ from pprint import pformat
 from typing import Any
 
 import pytest
-from anyio.from_thread import BlockingPortal
 
 from workos_middleware import AccessRule, ConfigurationError, RedisSessionStore, Rule
-from workos_middleware._keys.signing import KeyRing
 from workos_middleware._rules.rules import fold_case
 
 from support import (
-    SECRET,
     SESSION_COOKIE,
-    free_port,
     make_config,
     session_cookie,
     session_token,
+    stored_session_cookie,
 )
 from support.matrix import EVERY_ENTRY, Entry, outcome
 
@@ -187,29 +184,11 @@ def test_the_bypass_list_never_reaches_protected_content(
 # -- the session store is down ------------------------------------------------------------
 
 
-def stored_session_cookie() -> tuple[str, str]:
-    """A server-side session's cookie, signed as the middleware signs one (so it is
-    verified, and the store asked, before the answer)."""
-    tag, sid = "t0", "s" * 32
-    return (
-        "cookie",
-        f"{SESSION_COOKIE}={tag}.{sid}.{KeyRing([SECRET]).mac('session_id', f'{tag}.{sid}')}",
-    )
-
-
-@pytest.fixture
-def closed_store(portal: BlockingPortal) -> Any:
-    store = RedisSessionStore(f"redis://127.0.0.1:{free_port()}", timeout=1)
-    yield store
-    store.close()
-    portal.call(store.aclose)
-
-
 def test_store_down_fails_closed_on_every_entry(
     any_entry: str, make_entry: Callable[..., Entry], closed_store: RedisSessionStore
 ) -> None:
     entry = make_entry(any_entry, session_store=closed_store, protect=["/admin/**"])
-    session = stored_session_cookie()
+    session = ("cookie", f"{SESSION_COOKIE}={stored_session_cookie()}")
     assert outcome(entry.send("GET", "/admin/x", [*JSON, session])) == (503,)
     assert outcome(entry.send("GET", "/", [*JSON, session])) == (503,)
     page = entry.send("GET", "/admin/x", [("accept", "text/html"), session])

@@ -16,9 +16,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from workos_middleware import AccessRule, Rule, guarded_miss, is_allowed
+from workos_middleware import AccessRule, RedisSessionStore, Rule, guarded_miss, is_allowed
 
-from support import APP_URL, SESSION_COOKIE, Client, make_config, session_cookie, session_token
+from support import (
+    APP_URL,
+    SESSION_COOKIE,
+    Client,
+    cookie_cleared,
+    make_config,
+    session_cookie,
+    session_token,
+    stored_session_cookie,
+)
 
 ENDPOINT = "/api/auth/forward-auth"
 HTML = {"accept": "text/html"}
@@ -167,6 +176,86 @@ def test_a_refreshed_session_cookie_is_passed_back(make: Callable[..., Client]) 
     response = client.get(ENDPOINT)
     assert response.status_code == 200
     assert any(h.startswith(SESSION_COOKIE) for h in response.headers.get_list("set-cookie"))
+
+
+def test_the_proxy_decides_what_is_protected(make: Callable[..., Client]) -> None:
+    """The subrequest is guarded whatever the rules say of the original path: one no
+    rule names, a ``public`` one, the auth routes' own. The identity headers are the
+    answer even with ``identity_headers`` off (the app's setting)."""
+    client = make(protect=["/admin/**"], public=["/open/**"], identity_headers=False)
+    for uri in ["/elsewhere", "/open/x", "/api/auth/session", "/admin/x"]:
+        response = client.get(ENDPOINT, headers=proxied(uri))
+        assert response.status_code == 401, uri
+        assert "x-auth-request-user" not in response.headers
+    sign_in_as(client)
+    for uri in ["/elsewhere", "/open/x", "/admin/x"]:
+        response = client.get(ENDPOINT, headers=proxied(uri))
+        assert response.status_code == 200, uri
+        assert response.headers["x-auth-request-email"] == "alice@example.com"
+
+
+def test_a_method_is_read_as_a_proxy_writes_it(
+    make: Callable[..., Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Proxies send the method upper-case (nginx's ``$request_method``, Caddy's
+    ``{method}``, Traefik): any other spelling is refused, not read as that method, even
+    where every method would be allowed."""
+    client = make(protect=["/docs/**"])
+    sign_in_as(client)
+    assert client.get(ENDPOINT, headers=proxied("/docs/a", "DELETE")).status_code == 200
+    for method in ["delete", "Get", "get"]:
+        refused = client.get(ENDPOINT, headers=proxied("/docs/a", method))
+        assert refused.status_code == 403, method
+        assert "not a method a proxy sends" in refused.json()["message"]
+        assert "x-auth-request-user" not in refused.headers
+    assert any("X-Forwarded-Method" in r.getMessage() for r in caplog.records)
+
+
+def test_refusals_carry_the_sessions_cookies(make: Callable[..., Client]) -> None:
+    """A refused subrequest passes on what reading the session set: the refreshed
+    cookie of a session a rule refuses, the clearing of a cookie that is no session."""
+    client = make(protect=[Rule("/admin/**", allow=AccessRule(roles=["owner"]))])
+    client.set_cookie(SESSION_COOKIE, session_cookie(session_token(), age=2 * 24 * 3600))
+    refused = client.get(ENDPOINT, headers=proxied("/admin/x"))
+    assert refused.status_code == 403
+    assert any(h.startswith(SESSION_COOKIE + "=") for h in refused.headers.get_list("set-cookie"))
+    client.set_cookie(SESSION_COOKIE, "v1.forged.value")
+    signed_out = client.get(ENDPOINT, headers=proxied("/admin/x"))
+    assert signed_out.status_code == 401
+    assert cookie_cleared(signed_out, SESSION_COOKIE)
+
+
+def test_store_down(
+    make: Callable[..., Client],
+    closed_store: RedisSessionStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A subrequest with a session while the store is down is answered ``503`` (fail
+    closed). What is refused before the session is read stays a ``403`` naming the
+    cause, as the proxy's operator needs it: a path that cannot be read safely, headers
+    that break the contract (the decision's order: the path, then the session)."""
+    client = make(session_store=closed_store, protect=["/private/**"])
+    client.set_cookie(SESSION_COOKIE, stored_session_cookie())
+    down = client.get(ENDPOINT, headers=proxied("/private/x"))
+    assert down.status_code == 503
+    assert down.headers["retry-after"] == "5"
+    assert "x-auth-request-user" not in down.headers
+    with_json = client.get(ENDPOINT + "?json=true", headers=proxied("/private/x"))
+    assert with_json.status_code == 503 and with_json.json()["error"] == "Unavailable"
+
+    caplog.clear()
+    bad_path = client.get(ENDPOINT, headers=proxied("/private/a%00"))
+    assert bad_path.status_code == 403
+    assert "cannot be read safely" in bad_path.json()["message"]
+    conflict = proxied("/private/x", **{"x-original-uri": "/elsewhere"})
+    refused = client.get(ENDPOINT, headers=conflict)
+    assert refused.status_code == 403 and "disagree" in refused.json()["message"]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("cannot be read safely" in m for m in warned)
+    assert any("disagree" in m for m in warned)
+    # Without a session cookie no store is needed: the plain 401.
+    client.cookies.clear()
+    assert client.get(ENDPOINT, headers=proxied("/private/x")).status_code == 401
 
 
 # -- guarded_miss() and is_allowed() from inside a view -------------------------------------

@@ -23,6 +23,7 @@ from .cookies import (
     session_token,
     set_cookie_headers,
     sign,
+    stored_session_cookie,
 )
 from .live import LiveServer, free_port, serve
 from .urls import path_of, query_lists, query_of
@@ -58,5 +59,6 @@ __all__ = [
     "session_token",
     "set_cookie_headers",
     "sign",
+    "stored_session_cookie",
     "wsgi_app",
 ]

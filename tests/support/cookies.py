@@ -35,6 +35,13 @@ def session_cookie(token: Any, *, secret: str = SECRET, age: float = 0.0) -> str
     return encoder.encode(token)[0]
 
 
+def stored_session_cookie(*, secret: str = SECRET) -> str:
+    """A server-side session's cookie value, signed as the middleware signs one (so it is
+    verified, and the store asked, before any answer), for a session no store holds."""
+    tag, sid = "t0", "s" * 32
+    return f"{tag}.{sid}.{KeyRing([secret]).mac('session_id', f'{tag}.{sid}')}"
+
+
 def session_token(**overrides: Any) -> dict[str, Any]:
     token: dict[str, Any] = {
         "sub": "prof_01ALICE",

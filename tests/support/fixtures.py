@@ -9,8 +9,11 @@ import pytest
 import respx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from workos_middleware import RedisSessionStore
+
 from .client import Client, make_config
 from .constants import NO_ORGANIZATIONS, WORKOS_URL
+from .live import free_port
 from .redis_servers import RedisCluster, RedisServer, require_redis
 
 
@@ -45,6 +48,15 @@ def workos() -> Iterator[respx.MockRouter]:
         # By default no organization has verified the email's domain.
         router.get("/organizations", name="organizations").respond(200, json=NO_ORGANIZATIONS)
         yield router
+
+
+@pytest.fixture
+def closed_store(portal: BlockingPortal) -> Iterator[RedisSessionStore]:
+    """A session store that is down: Redis on a port nobody listens on."""
+    store = RedisSessionStore(f"redis://127.0.0.1:{free_port()}", timeout=1)
+    yield store
+    store.close()
+    portal.call(store.aclose)
 
 
 # -- real Redis servers (see redis_servers.py) -------------------------------------------

@@ -1,8 +1,9 @@
 """The passthrough decision: what happens to a request for the wrapped app, made once.
 
 Every entry point asks this module and only applies the answer: the ASGI adapter, the
-WSGI adapter and the Django middleware (sync and async). The order is written here and
-nowhere else:
+WSGI adapter, the Django middleware (sync and async), and the forward-auth endpoint
+(:mod:`.forward`), which asks about the original request its proxy names. The order is
+written here and nowhere else:
 
 1. the method is upper-cased, then the path is checked against the rules: a path that
    cannot be read safely is refused (``400``);
@@ -19,11 +20,20 @@ nowhere else:
 
 :func:`decide` returns a :class:`Refusal` or an :class:`Admission` at once when no I/O
 is needed, else a flow of effects that ends with one, for the adapter's driver.
+
+What differs between the app's entry points and forward-auth is said by parameters of
+the one decision, never by a second copy of it: ``protected`` (the subrequest is
+guarded even on a path no rule names: the proxy decided by asking), ``rules=False``
+(the proxy named no original request: only the global ``allow`` applies),
+``with_identity`` (the identity headers on every admission: they are forward-auth's
+answer) and ``respond`` (how a refusal is answered: the app's guarded miss, or the
+proxy's ``401``/``403``).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -32,7 +42,6 @@ from .._base.messages import AuthRequest, AuthResponse
 from .._rules.rules import BAD_PATH, Protected
 from .._sessions.identity import ANONYMOUS, Identity
 from .._sessions.store import StoreUnavailable
-from .forward import identity_headers
 from .protect import access_denial, bad_path, challenge
 
 if TYPE_CHECKING:
@@ -43,9 +52,13 @@ __all__ = [
     "IDENTITY_HEADER_PREFIXES",
     "Admission",
     "Decision",
+    "Reason",
     "Refusal",
+    "Respond",
+    "app_refusal",
     "decide",
     "identity_environ_keys",
+    "identity_headers",
     "is_identity_environ_key",
 ]
 
@@ -54,12 +67,35 @@ logger = logging.getLogger("workos_middleware")
 Reason = Literal["bad_path", "store_unavailable", "signed_out", "forbidden"]
 # Builds the core's request value from the adapter's native request and the route path.
 RequestOf = Callable[[Any, str], AuthRequest]
+# The response of a refusal: (core, why, the request's value, built on demand).
+Respond = Callable[["AuthCore", Reason, Callable[[], AuthRequest]], AuthResponse]
 
 # Incoming identity headers, by every spelling that reaches an app as the same header:
 # ASGI header names (servers lower-case them; a bridge maps "_" and "-" alike) and the
 # WSGI/Django environ key.
 IDENTITY_HEADER_PREFIXES: Final = (b"x-auth-request-", b"x_auth_request_")
 IDENTITY_ENVIRON_PREFIX: Final = "HTTP_X_AUTH_REQUEST_"
+_UNSAFE_VALUE = re.compile(r"[^\x20-\x7e]")
+
+
+def _clean(value: object) -> str:
+    return _UNSAFE_VALUE.sub("", value)[:1024] if isinstance(value, str) else ""
+
+
+def identity_headers(token: Mapping[str, object]) -> list[tuple[str, str]]:
+    """The user's identity headers: ``X-Auth-Request-User`` (the user id), ``-Email`` and
+    ``-Groups`` (comma-joined), printable ASCII only."""
+    groups = token.get("groups")
+    joined = (
+        ",".join(_clean(g) for g in groups if isinstance(g, str))
+        if isinstance(groups, (list, tuple))
+        else ""
+    )
+    return [
+        ("x-auth-request-user", _clean(token.get("sub"))),
+        ("x-auth-request-email", _clean(token.get("email"))),
+        ("x-auth-request-groups", joined),
+    ]
 
 
 def is_identity_environ_key(key: str) -> bool:
@@ -109,6 +145,20 @@ _ANONYMOUS_STRIPPED: Final = Admission(ANONYMOUS, ())
 Decision = Refusal | Admission
 
 
+def app_refusal(core: AuthCore, reason: Reason, request: Callable[[], AuthRequest]) -> AuthResponse:
+    """The response of a refusal to a request for the app: the guarded miss
+    (:func:`.protect.challenge`), the ``400`` of an unreadable path, the ``503`` of a
+    store that is down (a page or JSON, as the request asks)."""
+    if reason == "store_unavailable":
+        as_json = "text/html" not in request().headers.get("accept", "")
+        response = core.responses.store_unavailable(as_json)
+        response.headers.append(("cache-control", "no-store"))
+        return response
+    if reason == "bad_path":
+        return bad_path()
+    return challenge(core, request(), forbidden=reason == "forbidden")
+
+
 def decide(
     core: AuthCore,
     method: str,
@@ -117,10 +167,16 @@ def decide(
     spoofed: bool,
     request_of: RequestOf,
     native: Any,
-    *,
     refresh: bool = True,
+    # Positional with defaults, not keyword-only: a missing keyword-only argument costs a
+    # dict lookup per call, and this is every request's path.
+    protected: Protected | None = None,
+    rules: bool = True,
+    with_identity: bool = False,
+    respond: Respond = app_refusal,
 ) -> Decision | Flow[Decision]:
-    """The decision for a request to the app.
+    """The decision for a request to the app (from forward-auth: for the original
+    request the proxy asks about).
 
     ``path`` is the route path (``core`` is the core of the request's mount prefix),
     ``spoofed`` whether any ``X-Auth-Request-*`` header came in, and
@@ -128,13 +184,21 @@ def decide(
     (``native``: a scope, an environ, a Django request), called only to write a refusal
     (the guarded miss reads ``Accept``, ``Sec-Fetch-Mode`` and the query).
     ``refresh=False`` for a websocket handshake, which cannot set cookies.
+
+    The forward-auth endpoint's differences: ``protected``, the protection of a request
+    no rule protects (``Protected()``: a session and the global ``allow``); a matching
+    rule's ``allow`` rules still apply on top. ``rules=False``: no rule is matched (no
+    original request is known). ``with_identity``: the user's identity headers on every
+    admission, whatever ``identity_headers`` says. ``respond``: the response of a
+    refusal (:func:`app_refusal` for the app).
     """
-    found: Protected | None = None
+    found = protected
     protection = core.config.protection
-    if protection is not None:
+    if protection is not None and rules:
         checked = protection.check(method.upper(), path)
         if checked is BAD_PATH:
-            return _Asking(core, spoofed, request_of, native, path).refusal("bad_path", None)
+            asking = _Asking(core, spoofed, request_of, native, path, with_identity, respond)
+            return asking.refusal("bad_path", None)
         if checked is not None:
             found = checked  # type: ignore[assignment]
     identity = core.sessions.of_request(cookie_header, refresh=refresh)
@@ -143,17 +207,19 @@ def decide(
         if identity is ANONYMOUS:
             return _ANONYMOUS_STRIPPED if spoofed else _ANONYMOUS
         return _admit(core, identity, spoofed)
-    asking = _Asking(core, spoofed, request_of, native, path)
+    asking = _Asking(core, spoofed, request_of, native, path, with_identity, respond)
     if isinstance(identity, Identity):
         return asking.conclude(identity, found)
     return asking.identified(identity, found)
 
 
-def _admit(core: AuthCore, identity: Identity, spoofed: bool) -> Admission:
+def _admit(
+    core: AuthCore, identity: Identity, spoofed: bool, with_identity: bool = False
+) -> Admission:
     """The admission: who the request is from, and the identity-header edit."""
     if identity is ANONYMOUS:
         return _ANONYMOUS_STRIPPED if spoofed else _ANONYMOUS
-    token = identity.token if core.config.identity_headers else None
+    token = identity.token if with_identity or core.config.identity_headers else None
     if token is not None:
         return Admission(identity, tuple(identity_headers(token)))
     return Admission(identity, () if spoofed else None)
@@ -174,7 +240,7 @@ def refused_for(core: AuthCore, identity: Identity, found: Protected) -> Reason 
 class _Asking:
     """A request past the fast path: what the rest of the decision reads."""
 
-    __slots__ = ("core", "native", "path", "request_of", "spoofed")
+    __slots__ = ("core", "native", "path", "request_of", "respond", "spoofed", "with_identity")
 
     def __init__(
         self,
@@ -183,12 +249,16 @@ class _Asking:
         request_of: RequestOf,
         native: Any,
         path: str,
+        with_identity: bool,
+        respond: Respond,
     ) -> None:
         self.core = core
         self.spoofed = spoofed
         self.request_of = request_of
         self.native = native
         self.path = path
+        self.with_identity = with_identity
+        self.respond = respond
 
     def identified(self, flow: Flow[Identity], found: Protected | None) -> Flow[Decision]:
         try:
@@ -206,20 +276,12 @@ class _Asking:
             reason = refused_for(core, identity, found)
             if reason is not None:
                 return self.refusal(reason, identity)
-        return _admit(core, identity, self.spoofed)
+        return _admit(core, identity, self.spoofed, self.with_identity)
 
     def refusal(self, reason: Reason, identity: Identity | None) -> Refusal:
-        """The response of a refusal: a page or JSON, as the request asks."""
-        core = self.core
-        if reason == "store_unavailable":
-            as_json = "text/html" not in self.request().headers.get("accept", "")
-            response = core.responses.store_unavailable(as_json)
-            response.headers.append(("cache-control", "no-store"))
-        elif reason == "bad_path":
-            response = bad_path()
-        else:
-            forbidden = reason == "forbidden"
-            response = challenge(core, self.request(), forbidden=forbidden)
+        """The refusal, its response written by ``respond``, with the cookies the
+        session's reading set (a refresh, or clearing a bad cookie)."""
+        response = self.respond(self.core, reason, self.request)
         if identity is not None:
             response.set_cookies(identity.set_cookies)
         return Refusal(reason, response)

@@ -242,10 +242,10 @@ def error(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse:
     return core.responses.error_page(code if status != 200 else "Default")
 
 
-def forward_auth(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
-    """Any method: nginx's auth_request subrequest keeps the original request's method."""
-    identity = yield from core.sessions.identify(request.headers.get("cookie", ""))
-    return forward_auth_response(core, request, identity)
+def forward_auth(core: AuthCore, request: AuthRequest, _: str) -> AuthResponse | Flow[AuthResponse]:
+    """Any method: nginx's auth_request subrequest keeps the original request's method.
+    The passthrough decision about the original request (:mod:`.._passthrough.forward`)."""
+    return forward_auth_response(core, request)
 
 
 ROUTES: dict[str, dict[str, Handler]] = {
