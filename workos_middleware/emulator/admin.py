@@ -6,16 +6,25 @@ listen on loopback only.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .admin_json import PREFIX, bad_request, check_path_id, delete, not_found, put, read_body
 from .authkit import WORKOS_KEYS, AuthKitEndpoints
 from .authorize import AuthorizeEndpoints
-from .data import DataError, plain
+from .data import (
+    AuthKitUser,
+    Connection,
+    DataError,
+    Directory,
+    Organization,
+    Provider,
+    User,
+    plain,
+)
 from .datafile import (
     dump_data,
     dump_organization,
@@ -30,30 +39,9 @@ from .faults import FaultError
 from .oauth import Refusal
 from .redirects import is_registered, with_params
 from .store import EmulatorState
-from .wire import message_error
 
-PREFIX = "/_emulator"
-
-
-def _bad_request(message: str) -> JSONResponse:
-    return message_error(message, 400)
-
-
-def _not_found(message: str) -> JSONResponse:
-    return message_error(message, 404)
-
-
-async def _body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return json.loads(raw or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise DataError("body: not valid JSON") from None
-
-
-def _path_id(body: Any, key: str, expected: str) -> None:
-    if isinstance(body, dict) and "id" in body and body["id"] != expected:
-        raise DataError(f"id: {body['id']!r} differs from the {key} in the path")
+# An organization as PUT: itself, and its connections and directories when the body has them.
+_ParsedOrganization = tuple[Organization, list[Connection] | None, list[Directory] | None]
 
 
 class AdminEndpoints:
@@ -102,12 +90,13 @@ class AdminEndpoints:
         return JSONResponse(dump_data(self.state.data))
 
     async def put_data(self, request: Request) -> Response:
-        try:
-            data = parse_data(await _body(request))
-        except DataError as exc:
-            return _bad_request(str(exc))
-        self.state.update_data(lambda _: data)
-        return JSONResponse(dump_data(data))
+        return await put(
+            self.state,
+            request,
+            parse_data,
+            lambda _, data: data,
+            show=lambda data, _: dump_data(data),
+        )
 
     async def reset(self, request: Request) -> Response:
         self.state.reset()
@@ -115,134 +104,139 @@ class AdminEndpoints:
 
     async def put_organization(self, request: Request) -> Response:
         organization_id = request.path_params["organization_id"]
-        try:
-            body = await _body(request)
-            _path_id(body, "organization id", organization_id)
-            organization, connections, directories = parse_organization(
-                body, organization_id=organization_id
-            )
-            for connection in connections or []:
+
+        def parse(body: Any) -> _ParsedOrganization:
+            check_path_id(body, "organization id", organization_id)
+            parsed = parse_organization(body, organization_id=organization_id)
+            for connection in parsed[1] or []:
                 other = self.state.data.connection(connection.id)
                 if other is not None and other.organization_id != organization_id:
                     raise DataError(f"connections: id {connection.id!r} is another's connection")
-            for directory in directories or []:
+            for directory in parsed[2] or []:
                 theirs = self.state.data.directory(directory.id)
                 if theirs is not None and theirs.organization_id != organization_id:
                     raise DataError(f"directories: id {directory.id!r} is another's directory")
-        except DataError as exc:
-            return _bad_request(str(exc))
-        data = self.state.update_data(
-            lambda d: d.put_organization(organization, connections, directories)
+            return parsed
+
+        return await put(
+            self.state,
+            request,
+            parse,
+            lambda data, parsed: data.put_organization(*parsed),
+            show=lambda parsed, data: dump_organization(parsed[0], data),
         )
-        return JSONResponse(dump_organization(organization, data))
 
     async def delete_organization(self, request: Request) -> Response:
         organization_id = request.path_params["organization_id"]
-        if self.state.data.organization(organization_id) is None:
-            return _not_found(f"No organization {organization_id!r}.")
-        self.state.update_data(lambda d: d.delete_organization(organization_id))
-        return Response(status_code=204)
+        return delete(
+            self.state,
+            self.state.data.organization(organization_id),
+            f"No organization {organization_id!r}.",
+            lambda data: data.delete_organization(organization_id),
+        )
 
     async def put_connection(self, request: Request) -> Response:
         connection_id = request.path_params["connection_id"]
-        try:
-            body = await _body(request)
-            _path_id(body, "connection id", connection_id)
+
+        def parse(body: Any) -> Connection:
+            check_path_id(body, "connection id", connection_id)
             existing = self.state.data.connection(connection_id)
             if isinstance(body, dict) and "organization_id" not in body and existing:
                 body = {**body, "organization_id": existing.organization_id}
-            connection = parse_connection(body, connection_id=connection_id)
-            self.state.update_data(lambda d: d.put_connection(connection))
-        except DataError as exc:
-            return _bad_request(str(exc))
-        return JSONResponse(plain(connection))
+            return parse_connection(body, connection_id=connection_id)
+
+        return await put(self.state, request, parse, lambda data, c: data.put_connection(c))
 
     async def delete_connection(self, request: Request) -> Response:
         connection_id = request.path_params["connection_id"]
-        if self.state.data.connection(connection_id) is None:
-            return _not_found(f"No connection {connection_id!r}.")
-        self.state.update_data(lambda d: d.delete_connection(connection_id))
-        return Response(status_code=204)
+        return delete(
+            self.state,
+            self.state.data.connection(connection_id),
+            f"No connection {connection_id!r}.",
+            lambda data: data.delete_connection(connection_id),
+        )
 
     async def put_user(self, request: Request) -> Response:
         connection_id = request.path_params["connection_id"]
         user_id = request.path_params["user_id"]
         if self.state.data.connection(connection_id) is None:
-            return _not_found(f"No connection {connection_id!r}.")
-        try:
-            body = await _body(request)
-            _path_id(body, "user id", user_id)
-            user = parse_user(body, connection_id=connection_id, user_id=user_id)
-            self.state.update_data(lambda d: d.put_user(connection_id, user))
-        except DataError as exc:
-            return _bad_request(str(exc))
-        return JSONResponse(plain(user))
+            return not_found(f"No connection {connection_id!r}.")
+
+        def parse(body: Any) -> User:
+            check_path_id(body, "user id", user_id)
+            return parse_user(body, connection_id=connection_id, user_id=user_id)
+
+        return await put(
+            self.state, request, parse, lambda data, user: data.put_user(connection_id, user)
+        )
 
     async def delete_user(self, request: Request) -> Response:
         connection_id = request.path_params["connection_id"]
         user_id = request.path_params["user_id"]
         connection = self.state.data.connection(connection_id)
-        if connection is None or connection.user(user_id) is None:
-            return _not_found(f"No user {user_id!r} in connection {connection_id!r}.")
-        self.state.update_data(lambda d: d.delete_user(connection_id, user_id))
-        return Response(status_code=204)
+        return delete(
+            self.state,
+            None if connection is None else connection.user(user_id),
+            f"No user {user_id!r} in connection {connection_id!r}.",
+            lambda data: data.delete_user(connection_id, user_id),
+        )
 
     async def idp_initiated(self, request: Request) -> Response:
         """An IdP-initiated sign-in without a browser: the URL the IdP would send it to."""
         try:
-            body = await _body(request)
+            body = await read_body(request)
         except DataError as exc:
-            return _bad_request(str(exc))
+            return bad_request(str(exc))
         if not isinstance(body, dict):
-            return _bad_request("body: expected a JSON object")
+            return bad_request("body: expected a JSON object")
         connection = self.state.data.connection(str(body.get("connection_id", "")))
         if connection is None or not connection.active:
-            return _bad_request("connection_id: expected the id of an active connection")
+            return bad_request("connection_id: expected the id of an active connection")
         user = connection.user(str(body.get("user_id", "")))
         if user is None and isinstance(body.get("email"), str):
             user = connection.user_by_email(body["email"])
         if user is None:
-            return _bad_request("user_id or email: expected a user of the connection")
+            return bad_request("user_id or email: expected a user of the connection")
         redirect_uri = body.get("redirect_uri") or next(iter(self.state.redirect_uris), "")
         if not isinstance(redirect_uri, str) or not is_registered(
             redirect_uri, self.state.redirect_uris
         ):
-            return _bad_request("redirect_uri: expected a registered redirect URI")
+            return bad_request("redirect_uri: expected a registered redirect URI")
         code = self.sso.sso_code(connection, user, redirect_uri)
         if isinstance(code, Refusal):
-            return _bad_request(f"{code.error}: {code.description}")
+            return bad_request(f"{code.error}: {code.description}")
         return JSONResponse({"url": with_params(redirect_uri, {"code": code}), "code": code})
 
     async def impersonate(self, request: Request) -> Response:
         """An AuthKit session started by a dashboard admin impersonating a user."""
         try:
-            body = await _body(request)
+            body = await read_body(request)
         except DataError as exc:
-            return _bad_request(str(exc))
+            return bad_request(str(exc))
         if not isinstance(body, dict):
-            return _bad_request("body: expected a JSON object")
+            return bad_request("body: expected a JSON object")
         data = self.state.data
         user = data.authkit_user(str(body.get("user_id", ""))) or data.authkit_user_by_email(
             str(body.get("email", ""))
         )
         if user is None:
-            return _bad_request("user_id or email: expected an AuthKit user")
+            return bad_request("user_id or email: expected an AuthKit user")
         impersonator = body.get("impersonator")
         reason = body.get("reason")
         if not isinstance(impersonator, str) or "@" not in impersonator:
-            return _bad_request("impersonator: expected the email of the admin impersonating")
+            return bad_request("impersonator: expected the email of the admin impersonating")
         if reason is not None and not isinstance(reason, str):
-            return _bad_request("reason: expected a string or null")
+            return bad_request("reason: expected a string or null")
         organization_id = body.get("organization_id")
         if organization_id is None and user.memberships:
             organization_id = user.memberships[0].organization_id
         if organization_id is not None and user.membership(str(organization_id)) is None:
-            return _bad_request("organization_id: the user is not a member")
+            return bad_request("organization_id: the user is not a member")
         redirect_uri = body.get("redirect_uri") or next(iter(self.state.redirect_uris), "")
         if not isinstance(redirect_uri, str) or not is_registered(
             redirect_uri, self.state.redirect_uris
         ):
-            return _bad_request("redirect_uri: expected a registered redirect URI")
+            return bad_request("redirect_uri: expected a registered redirect URI")
         code = self.authkit.impersonation_code(
             user, {"email": impersonator, "reason": reason}, redirect_uri, organization_id
         )
@@ -250,37 +244,36 @@ class AdminEndpoints:
 
     async def put_authkit_user(self, request: Request) -> Response:
         user_id = request.path_params["user_id"]
-        try:
-            body = await _body(request)
-            _path_id(body, "user id", user_id)
+
+        def parse(body: Any) -> AuthKitUser:
+            check_path_id(body, "user id", user_id)
             user = parse_authkit_user(body, user_id=user_id)
             other = self.state.data.authkit_user_by_email(user.email)
             if other is not None and other.id != user_id:
                 raise DataError(f"email: {user.email!r} is another user's")
-            self.state.update_data(lambda d: d.put_authkit_user(user))
-        except DataError as exc:
-            return _bad_request(str(exc))
-        return JSONResponse(plain(user))
+            return user
+
+        return await put(self.state, request, parse, lambda data, u: data.put_authkit_user(u))
 
     async def delete_authkit_user(self, request: Request) -> Response:
         user_id = request.path_params["user_id"]
-        if self.state.data.authkit_user(user_id) is None:
-            return _not_found(f"No user {user_id!r}.")
-        self.state.update_data(lambda d: d.delete_authkit_user(user_id))
-        return Response(status_code=204)
+        return delete(
+            self.state,
+            self.state.data.authkit_user(user_id),
+            f"No user {user_id!r}.",
+            lambda data: data.delete_authkit_user(user_id),
+        )
 
     async def put_provider(self, request: Request) -> Response:
         provider_id = request.path_params["provider_id"]
-        try:
-            body = await _body(request)
+
+        def parse(body: Any) -> Provider:
             if isinstance(body, dict):
                 body = {"id": provider_id, **body}
-            _path_id(body, "provider id", provider_id)
-            provider = parse_provider(body)
-        except DataError as exc:
-            return _bad_request(str(exc))
-        self.state.update_data(lambda d: d.put_provider(provider))
-        return JSONResponse(plain(provider))
+            check_path_id(body, "provider id", provider_id)
+            return parse_provider(body)
+
+        return await put(self.state, request, parse, lambda data, p: data.put_provider(p))
 
     async def list_sessions(self, request: Request) -> Response:
         return JSONResponse({"data": [plain(s) for s in self.state.sessions()]})
@@ -295,16 +288,16 @@ class AdminEndpoints:
     async def rotate_keys(self, request: Request) -> Response:
         """A new signing key (new kid) for an issuer; the old one stays published unless not."""
         try:
-            body = await _body(request)
+            body = await read_body(request)
         except DataError as exc:
-            return _bad_request(str(exc))
+            return bad_request(str(exc))
         body = {} if body is None else body
         issuers = self._issuers()
         if not isinstance(body, dict) or body.get("issuer", WORKOS_KEYS) not in issuers:
-            return _bad_request(f"issuer: expected one of {', '.join(issuers)}")
+            return bad_request(f"issuer: expected one of {', '.join(issuers)}")
         keep = body.get("keep_previous", True)
         if not isinstance(keep, bool):
-            return _bad_request("keep_previous: expected true or false")
+            return bad_request("keep_previous: expected true or false")
         ring = self.state.key_ring(body.get("issuer", WORKOS_KEYS))
         key = ring.rotate(keep_previous=keep)
         return JSONResponse({"issuer": ring.issuer, "kid": key.kid, "kids": ring.kids()})
@@ -314,9 +307,9 @@ class AdminEndpoints:
 
     async def add_fault(self, request: Request) -> Response:
         try:
-            fault = self.state.add_fault(await _body(request))
+            fault = self.state.add_fault(await read_body(request))
         except (DataError, FaultError) as exc:
-            return _bad_request(str(exc))
+            return bad_request(str(exc))
         return JSONResponse(fault.to_json(), status_code=201)
 
     async def clear_faults(self, request: Request) -> Response:

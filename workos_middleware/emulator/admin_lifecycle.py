@@ -8,14 +8,15 @@ forms are refused when another site's page posted them (``Origin`` of another ho
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .admin import PREFIX, _bad_request, _body, _not_found, _path_id
-from .data import DataError, plain
+from .admin_json import PREFIX, bad_request, check_path_id, delete, not_found, put, read_body
+from .data import DataError, Directory, Role, WebhookEndpoint, plain
 from .datafile import parse_directory, parse_directory_user, parse_role, parse_webhook
 from .dsync import ChangeError, DirectoryChanges
 from .events import Event
@@ -126,10 +127,10 @@ class LifecycleAdminEndpoints:
         try:
             fields, _ = await read_fields(request)
         except BodyError as exc:
-            return _bad_request(str(exc))
+            return bad_request(str(exc))
         group_id = fields.get("group_id", "")
         if not group_id:
-            return _bad_request("group_id: expected the id of a group of the directory")
+            return bad_request("group_id: expected the id of a group of the directory")
         user_id = request.path_params["user_id"]
         return await self._answer(
             request, lambda: self.changes.regroup(user_id, group_id, member=True)
@@ -145,9 +146,9 @@ class LifecycleAdminEndpoints:
         """Add or replace a directory (body: one of an organization's ``directories`` with
         its ``organization_id``); no event is sent."""
         directory_id = request.path_params["directory_id"]
-        try:
-            body = await _body(request)
-            _path_id(body, "directory id", directory_id)
+
+        def parse(body: Any) -> Directory:
+            check_path_id(body, "directory id", directory_id)
             if not isinstance(body, dict):
                 raise DataError("body: expected a JSON object")
             existing = self.state.data.directory(directory_id)
@@ -157,20 +158,20 @@ class LifecycleAdminEndpoints:
             if not isinstance(organization_id, str):
                 raise DataError("organization_id: expected the id of an organization")
             fields = {k: v for k, v in body.items() if k != "organization_id"}
-            directory = parse_directory(
+            return parse_directory(
                 fields, organization_id=organization_id, directory_id=directory_id
             )
-            self.state.update_data(lambda d: d.put_directory(directory))
-        except DataError as exc:
-            return _bad_request(str(exc))
-        return JSONResponse(plain(directory))
+
+        return await put(self.state, request, parse, lambda data, d: data.put_directory(d))
 
     async def delete_directory(self, request: Request) -> Response:
         directory_id = request.path_params["directory_id"]
-        if self.state.data.directory(directory_id) is None:
-            return _not_found(f"No directory {directory_id!r}.")
-        self.state.update_data(lambda d: d.delete_directory(directory_id))
-        return Response(status_code=204)
+        return delete(
+            self.state,
+            self.state.data.directory(directory_id),
+            f"No directory {directory_id!r}.",
+            lambda data: data.delete_directory(directory_id),
+        )
 
     async def put_directory_user(self, request: Request) -> Response:
         """Add (``dsync.user.created``) or replace (``dsync.user.updated``) a directory user."""
@@ -178,16 +179,16 @@ class LifecycleAdminEndpoints:
         user_id = request.path_params["user_id"]
         directory = self.state.data.directory(directory_id)
         if directory is None:
-            return _not_found(f"No directory {directory_id!r}.")
+            return not_found(f"No directory {directory_id!r}.")
         try:
-            body = await _body(request)
-            _path_id(body, "user id", user_id)
+            body = await read_body(request)
+            check_path_id(body, "user id", user_id)
             user = parse_directory_user(
                 body, directory_id=directory_id, groups=directory.groups, user_id=user_id
             )
             event = self.changes.put_user(directory_id, user)
         except DataError as exc:
-            return _bad_request(str(exc))
+            return bad_request(str(exc))
         except ChangeError as exc:
             return message_error(str(exc), exc.status)
         return JSONResponse(event.to_json())
@@ -200,20 +201,20 @@ class LifecycleAdminEndpoints:
     async def add_event(self, request: Request) -> Response:
         """Record and send any event: ``{"event": TYPE, "data": {...}, "organization_id"?}``."""
         try:
-            body = await _body(request)
+            body = await read_body(request)
         except DataError as exc:
-            return _bad_request(str(exc))
+            return bad_request(str(exc))
         if (
             not isinstance(body, dict)
             or not isinstance(body.get("event"), str)
             or not body["event"]
         ):
-            return _bad_request("event: expected an event type such as dsync.user.updated")
+            return bad_request("event: expected an event type such as dsync.user.updated")
         if not isinstance(body.get("data"), dict):
-            return _bad_request("data: expected a JSON object")
+            return bad_request("data: expected a JSON object")
         organization_id = body.get("organization_id")
         if organization_id is not None and not isinstance(organization_id, str):
-            return _bad_request("organization_id: expected a string or null")
+            return bad_request("organization_id: expected a string or null")
         event = self.state.emit(body["event"], body["data"], organization_id)
         return JSONResponse(event.to_json(), status_code=201)
 
@@ -221,7 +222,7 @@ class LifecycleAdminEndpoints:
         """Send a recorded event again, freshly signed (a replay, as WorkOS's retries are)."""
         event = self.state.events.get(request.path_params["event_id"])
         if event is None:
-            return _not_found(f"No event {request.path_params['event_id']!r}.")
+            return not_found(f"No event {request.path_params['event_id']!r}.")
         self.state.deliver(event)
         return JSONResponse(event.to_json(), status_code=202)
 
@@ -232,35 +233,36 @@ class LifecycleAdminEndpoints:
 
     async def add_webhook(self, request: Request) -> Response:
         """Register an endpoint: ``{"url", "secret", "events"?}``; the id is made up."""
-        try:
-            body = await _body(request)
+
+        def parse(body: Any) -> WebhookEndpoint:
             if isinstance(body, dict) and "id" not in body:
                 body = {**body, "id": new_id("we", self.state.clock())}
             endpoint = parse_webhook(body)
             if self.state.data.webhook(endpoint.id) is not None:
                 raise DataError(f"id: {endpoint.id!r} is already registered")
-        except DataError as exc:
-            return _bad_request(str(exc))
-        self.state.update_data(lambda d: d.put_webhook(endpoint))
-        return JSONResponse(plain(endpoint), status_code=201)
+            return endpoint
+
+        return await put(
+            self.state, request, parse, lambda data, e: data.put_webhook(e), status_code=201
+        )
 
     async def put_webhook(self, request: Request) -> Response:
         endpoint_id = request.path_params["endpoint_id"]
-        try:
-            body = await _body(request)
-            _path_id(body, "endpoint id", endpoint_id)
-            endpoint = parse_webhook(body, endpoint_id=endpoint_id)
-        except DataError as exc:
-            return _bad_request(str(exc))
-        self.state.update_data(lambda d: d.put_webhook(endpoint))
-        return JSONResponse(plain(endpoint))
+
+        def parse(body: Any) -> WebhookEndpoint:
+            check_path_id(body, "endpoint id", endpoint_id)
+            return parse_webhook(body, endpoint_id=endpoint_id)
+
+        return await put(self.state, request, parse, lambda data, e: data.put_webhook(e))
 
     async def delete_webhook(self, request: Request) -> Response:
         endpoint_id = request.path_params["endpoint_id"]
-        if self.state.data.webhook(endpoint_id) is None:
-            return _not_found(f"No webhook endpoint {endpoint_id!r}.")
-        self.state.update_data(lambda d: d.delete_webhook(endpoint_id))
-        return Response(status_code=204)
+        return delete(
+            self.state,
+            self.state.data.webhook(endpoint_id),
+            f"No webhook endpoint {endpoint_id!r}.",
+            lambda data: data.delete_webhook(endpoint_id),
+        )
 
     async def list_deliveries(self, request: Request) -> Response:
         """Every delivery (newest last) with its attempts; ``?event_id=`` for one event's."""
@@ -274,21 +276,21 @@ class LifecycleAdminEndpoints:
 
     async def put_role(self, request: Request) -> Response:
         slug = request.path_params["slug"]
-        try:
-            body = await _body(request)
+
+        def parse(body: Any) -> Role:
             if isinstance(body, dict) and body.get("slug", slug) != slug:
                 raise DataError("slug: differs from the role in the path")
             if isinstance(body, dict):
                 body = {k: v for k, v in body.items() if k != "slug"}
-            role = parse_role(body, slug=slug)
-        except DataError as exc:
-            return _bad_request(str(exc))
-        self.state.update_data(lambda d: d.put_role(role))
-        return JSONResponse(plain(role))
+            return parse_role(body, slug=slug)
+
+        return await put(self.state, request, parse, lambda data, role: data.put_role(role))
 
     async def delete_role(self, request: Request) -> Response:
         slug = request.path_params["slug"]
-        if self.state.data.role(slug) is None:
-            return _not_found(f"No role {slug!r}.")
-        self.state.update_data(lambda d: d.delete_role(slug))
-        return Response(status_code=204)
+        return delete(
+            self.state,
+            self.state.data.role(slug),
+            f"No role {slug!r}.",
+            lambda data: data.delete_role(slug),
+        )

@@ -14,7 +14,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .admin import PREFIX, AdminEndpoints
+from .admin import AdminEndpoints
+from .admin_json import PREFIX
 from .admin_lifecycle import LifecycleAdminEndpoints
 from .authkit import AuthKitEndpoints
 from .authorize import AuthorizeEndpoints
