@@ -93,7 +93,7 @@ def session_cookie_value(token: dict[str, Any] | None = None, age: float = 0.0) 
 
     issued_at = time.time() - age
     core = AuthCore.build(auth_config(clock=lambda: issued_at))
-    value, _ = core.sessions.issue(dict(token or TOKEN))
+    value, _ = core.sessions.keys.format.encode(dict(token or TOKEN))
     return str(value)
 
 

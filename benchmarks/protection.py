@@ -71,7 +71,7 @@ def cookie_for(case: str) -> str:
     from workos_middleware._config.core import AuthCore
 
     token: Any = {"sub": "prof_1", "name": "Alice", "email": "alice@example.com", "roles": []}
-    value, _ = AuthCore.build(config(case)).sessions.issue(token)
+    value, _ = AuthCore.build(config(case)).sessions.keys.format.encode(token)
     return "next-auth.session-token=" + value
 
 

@@ -222,27 +222,27 @@ def measure(redis_url: str, quick: bool) -> dict[tuple[str, str], tuple[float, f
 def time_sign_in_work(store: SessionStore, n: int) -> float:
     """µs for the store work of one sign-in: put_once, take_once, create."""
     core = AuthCore.build(config(store))
-    stored = core.stored
-    if stored is None:
+    sessions = core.sessions
+    if core.server_store is None:
         return 0.0
     started = time.perf_counter()
     for i in range(n):
-        run_sync(stored.put_once(f"state-{i}", {"v": "x", "p": "workos"}, 900), None)  # type: ignore[arg-type]
-        run_sync(stored.take_once(f"state-{i}"), None)  # type: ignore[arg-type]
-        run_sync(stored.create({**TOKEN, "sub": f"user-{i}"}), None)  # type: ignore[arg-type]
+        once = {"v": "x", "p": "workos"}
+        run_sync(sessions.remember_sign_in(f"state-{i}", once, 900), None)  # type: ignore[arg-type]
+        run_sync(sessions.redeem_sign_in(f"state-{i}", "x", 900), None)  # type: ignore[arg-type]
+        run_sync(sessions.start({**TOKEN, "sub": f"user-{i}"}, {}), None)  # type: ignore[arg-type]
     return (time.perf_counter() - started) / n * 1e6
 
 
 def time_revoke(store: SessionStore, n: int) -> float:
     """µs for revoke_user_sync of a user with 5 sessions."""
     core = AuthCore.build(config(store))
-    stored = core.stored
-    if stored is None:
+    if core.server_store is None:
         return 0.0
     total = 0.0
     for i in range(n):
         for _ in range(5):
-            run_sync(stored.create({**TOKEN, "sub": f"revoked-{i}"}), None)  # type: ignore[arg-type]
+            run_sync(core.sessions.start({**TOKEN, "sub": f"revoked-{i}"}, {}), None)  # type: ignore[arg-type]
         started = time.perf_counter()
         store.revoke_user_sync(f"revoked-{i}")
         total += time.perf_counter() - started

@@ -178,3 +178,27 @@ def test_the_check_would_catch_a_wrong_import(tmp_path: Path, source: str, wrong
 def test_the_check_would_catch_a_cycle() -> None:
     edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(edges) == [["a", "b", "c"]]
+
+
+# What would make the session code ask which kind of store it has.
+STORE_KIND_WORDS = (
+    "server_side",
+    "ServerSessionStore",
+    "CookieSessionStore",
+    "MemorySessionStore",
+    "RedisSessionStore",
+    ".kind",
+    "isinstance(self.store",
+    ".stored",
+)
+
+
+def test_the_session_code_never_asks_which_store_it_has() -> None:
+    """One session model: ``Sessions`` goes through the store interface alone (issue 13:
+    the old ``SessionCodec`` branched on the store kind at six points)."""
+    source = (PACKAGE / "_sessions" / "sessions.py").read_text()
+    code = ast.unparse(ast.parse(source))  # the code, without comments and docstrings' prose
+    found = [word for word in STORE_KIND_WORDS if word in code]
+    assert found == []
+    routes = [PACKAGE / "_routes" / name for name in ("sign_in.py", "handlers.py")]
+    assert [p.name for p in routes if "server_side" in p.read_text()] == []

@@ -239,9 +239,10 @@ def test_sign_in_verifies_the_access_token_and_seals_the_refresh_token(
 
 def session_token_of(client: Client) -> dict[str, Any]:
     """The session token in the browser's cookie, read by the middleware's own codec."""
-    decoded = client.middleware.core.sessions.decode(session_cookie(client))
+    keys = client.middleware.core.sessions.keys
+    decoded = keys.format.lookup(session_cookie(client), keys.clock())
     assert decoded is not None
-    token: dict[str, Any] = dict(decoded.token)
+    token: dict[str, Any] = dict(decoded.token())
     return token
 
 

@@ -77,9 +77,10 @@ def token_of(client: Client) -> dict[str, object]:
     """The session token in the browser's cookie, read by the middleware's own codec."""
     raw = client.cookies.get("next-auth.session-token")
     assert raw is not None
-    decoded = client.middleware.core.sessions.decode(raw)
+    keys = client.middleware.core.sessions.keys
+    decoded = keys.format.lookup(raw, keys.clock())
     assert decoded is not None
-    return dict(decoded.token)
+    return dict(decoded.token())
 
 
 def test_hosted_sign_in_refresh_and_organization_switch(

@@ -163,7 +163,7 @@ def test_bounded_memory(adapter: str, portal: BlockingPortal, workos: respx.Mock
         client.sign_in(workos)
         cookies.append(client.cookies[SESSION])
         assert signed_in(client)
-    cache: Any = client.middleware.core.stored.store
+    cache: Any = client.middleware.core.server_store
     assert len(cache) == 3
     # Every session still works: the evicted ones are read from the store again.
     for value in cookies:

@@ -25,8 +25,7 @@ from ._config.config import AuthConfig
 from ._config.core import AuthCore
 from ._lifecycle.events import read_events
 from ._lifecycle.workos_api import WorkOSApi
-from ._sessions.store import StoreUnavailable
-from ._sessions.stored import StoredSessions
+from ._sessions.store import ServerSessionStore, StoreUnavailable
 
 __all__ = ["main"]
 
@@ -72,20 +71,20 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                 "the events command ends sessions in a store shared with the app: set "
                 f"AUTH_REDIS_URL (the session store is {config.session_store.kind})"
             )
-        core = AuthCore.build(config)
-        assert core.stored is not None
+        store = AuthCore.build(config).server_store
+        assert store is not None
     except ConfigurationError as exc:
         print(f"workos_middleware events: {exc}", file=sys.stderr)
         return 2
     try:
         with new_client(config.http_timeout) as client:
-            return _run(core.stored, api, client, args, config.clock)
+            return _run(store, api, client, args, config.clock)
     except KeyboardInterrupt:
         return 0
 
 
 def _run(
-    stored: StoredSessions,
+    stored: ServerSessionStore,
     api: WorkOSApi,
     client: httpx.Client,
     args: argparse.Namespace,

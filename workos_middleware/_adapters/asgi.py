@@ -180,8 +180,9 @@ class AuthMiddleware:
     async def aclose(self) -> None:
         """Close the running loop's provider client and session store client."""
         await self._clients.aclose()
-        if self.core.stored is not None:
-            await self.core.stored.store.aclose()
+        store = self.core.server_store
+        if store is not None:
+            await store.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -130,8 +130,9 @@ class WSGIAuthMiddleware:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-        if self.core.stored is not None:
-            self.core.stored.store.close()
+        store = self.core.server_store
+        if store is not None:
+            store.close()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = text(environ, "PATH_INFO") or "/"

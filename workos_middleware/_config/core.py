@@ -4,9 +4,9 @@ The core is framework-free: the route handlers (:mod:`._routes`) take
 :class:`~._messages.AuthRequest` values and return responses or flows (see
 :mod:`._effects`); they never touch a socket, an event loop, an ASGI scope or a WSGI
 environ. :class:`AuthCore` is what they share: a frozen container of parts built once
-from an :class:`~._config.AuthConfig`. Each part lives with its concern (the session in
-:mod:`._session`, CSRF in :mod:`._csrf`, the callbackUrl in :mod:`._redirects`, the
-response helpers in :mod:`._responses`).
+from an :class:`~._config.AuthConfig`. Each part lives with its concern (the sessions in
+:mod:`.._sessions.sessions`, CSRF in :mod:`.._keys.csrf`, the callbackUrl in
+:mod:`.._keys.redirects`, the response helpers in :mod:`.._pages.responses`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from .._keys.state import UsedStates
 from .._pages.render import PageRenderer
 from .._pages.responses import Responses
 from .._sessions.cache import CachedSessionStore
-from .._sessions.codec import SessionCodec
-from .._sessions.provider_tokens import ProviderSessions
-from .._sessions.store import ServerSessionStore
-from .._sessions.stored import StoredSessions
+from .._sessions.provider_tokens import ProviderTokens
+from .._sessions.sessions import Sessions
+from .._sessions.store import ServerSessionStore, SessionKeys, SessionStore
 from .config import AuthConfig
 
 __all__ = ["AuthCore"]
@@ -44,19 +43,16 @@ class AuthCore:
     clock: Clock
     keys: KeyRing
     jar: CookieJar
-    sessions: SessionCodec
-    stored: StoredSessions | None  # server-side sessions (Redis, memory), else None
+    sessions: Sessions
     csrf: CsrfTokens
     callback_urls: CallbackUrls
     responses: Responses
-    provider_sessions: ProviderSessions
+    provider_tokens: ProviderTokens
     base_url: str  # the app's public URL: origin + mount prefix, like https://host/keep
     auth_url: str  # base_url + base_path
     base_path: str  # like /api/auth, relative to the app
     mount: str = ""  # the prefix the URLs above carry, like /keep
     _mounted: dict[str, AuthCore] = field(default_factory=dict, compare=False, repr=False)
-    # States this process redeemed (one-time state), shared by the mounted cores.
-    used_states: UsedStates = field(default_factory=UsedStates, compare=False, repr=False)
     # Hosts already warned about (to_auth_url_host), once each.
     warned_hosts: set[tuple[str, str]] = field(default_factory=set, compare=False, repr=False)
 
@@ -68,42 +64,36 @@ class AuthCore:
         mount = config.url_prefix if mount is None else mount
         app_url = config.origin + mount
         auth_url = app_url + config.base_path
-        provider_sessions = ProviderSessions(config.providers, config.secrets, config.clock)
-        stored = None
-        if isinstance(config.session_store, ServerSessionStore):
-            store: ServerSessionStore = config.session_store
-            if config.session_cache_ttl > 0:
-                store = CachedSessionStore(
-                    store,
-                    ttl=config.session_cache_ttl,
-                    size=config.session_cache_size,
-                    clock=config.clock,
-                    # An injected clock (tests) also times the bound; else monotonic.
-                    monotonic=time.monotonic if config.clock is time.time else config.clock,
-                )
-            stored = StoredSessions(
+        provider_tokens = ProviderTokens(config.providers, config.secrets, config.clock)
+        store: SessionStore = config.session_store
+        if isinstance(store, ServerSessionStore) and config.session_cache_ttl > 0:
+            store = CachedSessionStore(
                 store,
-                keys,
-                max_age=config.session_max_age,
-                update_age=config.session_update_age,
+                ttl=config.session_cache_ttl,
+                size=config.session_cache_size,
                 clock=config.clock,
+                # An injected clock (tests) also times the bound; else monotonic.
+                monotonic=time.monotonic if config.clock is time.time else config.clock,
             )
+        session_keys = SessionKeys(
+            keys,
+            max_age=config.session_max_age,
+            update_age=config.session_update_age,
+            used_states=UsedStates(),
+        )
         return cls(
             config=config,
             clock=config.clock,
             keys=keys,
             jar=jar,
-            sessions=SessionCodec(
-                keys,
+            sessions=Sessions(
+                store,
+                session_keys,
                 jar,
-                max_age=config.session_max_age,
-                update_age=config.session_update_age,
                 callback=config.callbacks.get("session"),
-                renew=provider_sessions.renew,
-                may_renew=provider_sessions.may_renew,
-                stored=stored,
+                renew=provider_tokens.renew,
+                may_renew=provider_tokens.may_renew,
             ),
-            stored=stored,
             csrf=CsrfTokens(keys, jar, config.origin),
             callback_urls=CallbackUrls(keys, jar, app_url, config.callbacks.get("redirect")),
             responses=Responses(
@@ -112,7 +102,7 @@ class AuthCore:
                 auth_url=auth_url,
                 app_pages=config.pages,
             ),
-            provider_sessions=provider_sessions,
+            provider_tokens=provider_tokens,
             base_url=app_url,
             auth_url=auth_url,
             base_path=config.base_path,
@@ -150,6 +140,13 @@ class AuthCore:
             if len(self._mounted) < _MAX_MOUNTS:
                 self._mounted[root_path] = found
         return found
+
+    @property
+    def server_store(self) -> ServerSessionStore | None:
+        """The server-side store (behind its local cache), for what only one can do:
+        directory events, the Events API cursor. ``None`` with signed-cookie sessions."""
+        store = self.sessions.store
+        return store if isinstance(store, ServerSessionStore) else None
 
     def is_auth_path(self, path: str) -> bool:
         """Whether ``path`` is the middleware's to answer (under the base path)."""

@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .._base.effects import Flow
-from .._sessions.store import person_tag
-from .._sessions.stored import StoredSessions
+from .._sessions.store import ServerSessionStore, person_tag
 from .audit import audit
 
 __all__ = ["APPLIED_EVENTS", "EVENT_MEMORY", "DirectoryEvent", "apply_event", "parse_event"]
@@ -130,7 +129,7 @@ def _ends_sessions(event: DirectoryEvent) -> bool:
     return event.type in USER_EVENTS and event.data.get("state") != "active"
 
 
-def apply_event(stored: StoredSessions, event: DirectoryEvent, *, via: str) -> Flow[str]:
+def apply_event(stored: ServerSessionStore, event: DirectoryEvent, *, via: str) -> Flow[str]:
     """Apply ``event`` once (on any worker or host); what was done, in a few words.
 
     ``via`` (``"webhook"``, ``"events_api"``) goes into the log record."""
@@ -154,7 +153,7 @@ def apply_event(stored: StoredSessions, event: DirectoryEvent, *, via: str) -> F
     return done
 
 
-def _apply(stored: StoredSessions, event: DirectoryEvent) -> Flow[str]:
+def _apply(stored: ServerSessionStore, event: DirectoryEvent) -> Flow[str]:
     if event.type in USER_EVENTS:
         if not _ends_sessions(event):
             return "nothing to end: the user is active"

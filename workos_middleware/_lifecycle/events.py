@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from .._base.effects import Flow
-from .._sessions.stored import StoredSessions
+from .._sessions.store import ServerSessionStore
 from .audit import audit
 from .directory import APPLIED_EVENTS, EventShapeError, apply_event, parse_event
 from .workos_api import WorkOSApi
@@ -51,7 +51,7 @@ class EventsRun:
 
 
 def read_events(
-    stored: StoredSessions,
+    stored: ServerSessionStore,
     api: WorkOSApi,
     *,
     limit: int = 100,

@@ -60,7 +60,8 @@ def workos_webhook(
 ) -> AuthResponse | Flow[AuthResponse]:
     """POST webhooks/workos: verify, parse, apply once."""
     secret = core.config.webhook_secret
-    if argument != "workos" or secret is None or core.stored is None:
+    store = core.server_store
+    if argument != "workos" or secret is None or store is None:
         return AuthResponse.json({"error": "Not found"}, 404)
     refusal = signature_refusal(
         request.headers.get(SIGNATURE_HEADER),
@@ -86,7 +87,7 @@ def workos_webhook(
         detail = str(exc) if isinstance(exc, EventShapeError) else "the body is not JSON"
         record(core, request, "webhook", "malformed_event", "refused", detail=detail)
         return AuthResponse.json({"error": f"Malformed event: {detail}"}, 400)
-    return _applied(event.id, apply_event(core.stored, event, via="webhook"))
+    return _applied(event.id, apply_event(store, event, via="webhook"))
 
 
 def _applied(event_id: str, flow: Flow[str]) -> Flow[AuthResponse]:

@@ -190,7 +190,7 @@ def signout(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthResponse]:
         # A provider with a session of its own (AuthKit, OIDC's end_session_endpoint)
         # ends it too, then sends the browser back to the app's origin.
         back = target if _on_origin(target, core.config.origin) else core.base_url
-        target = core.provider_sessions.signout_url(ended, back) or target
+        target = core.provider_tokens.signout_url(ended, back) or target
     response = core.responses.redirect(request, target)
     return response.set_cookies(core.sessions.clear(request.cookies))
 
@@ -214,7 +214,7 @@ def organization(core: AuthCore, request: AuthRequest, _: str) -> Flow[AuthRespo
     if not organization_id or len(organization_id) > 128 or not organization_id.isprintable():
         return AuthResponse.json({"error": "organization_id is missing or malformed"}, 400)
     try:
-        token = yield from core.provider_sessions.switch_organization(current, organization_id)
+        token = yield from core.provider_tokens.switch_organization(current, organization_id)
         session_cookies = yield from core.sessions.replace(token, request.cookies)
     except StoreUnavailable:
         raise

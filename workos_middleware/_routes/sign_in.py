@@ -83,10 +83,10 @@ def _redirect_to_provider(
     except Exception:
         logger.exception("building the authorization URL failed")
         return core.responses.error_redirect(request, "OAuthSignin")
-    if core.stored is not None:
-        # A one-time record as well: the callback redeems it once, on any worker or host.
-        once = {"v": pending.code_verifier, "p": provider.id}
-        yield from core.stored.put_once(pending.state, once, state.STATE_MAX_AGE)
+    # A one-time record as well, where the store keeps one: the callback redeems it
+    # once, on any worker or host.
+    once = {"v": pending.code_verifier, "p": provider.id}
+    yield from core.sessions.remember_sign_in(pending.state, once, state.STATE_MAX_AGE)
     return core.responses.redirect(request, url).set_cookies(
         [
             core.jar.header("state", state_cookie, state.STATE_MAX_AGE),
@@ -126,19 +126,15 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
         reason = "unknown_provider" if provider is None else _state_refusal(core, request, params)
         detail = "state cookie missing, invalid, expired, for another provider or not matching"
         return _refuse(core, request, reason, "OAuthCallback", provider_id[:64], detail)
-    if core.stored is not None:
-        # A server-side store keeps the state as a one-time record, on every worker; it
-        # is taken only when the store answers (an outage leaves it for a retry).
-        redeemed = yield from core.stored.take_once(pending.state)
-        if redeemed is None or redeemed.get("v") != pending.code_verifier:
-            detail = "this sign-in was already completed, or expired (one-time record)"
-            return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
-    else:
-        # Cookie sessions: this process remembers the states it redeemed.
-        now = core.clock()
-        if not core.used_states.consume(pending.state, now + state.STATE_MAX_AGE, now):
-            detail = "this sign-in's state was already redeemed (a replayed or parallel callback)"
-            return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
+    # Redeemed once: a server-side store takes its one-time record (on any worker or
+    # host; an outage leaves it for a retry), signed cookies remember it in this process.
+    if not (
+        yield from core.sessions.redeem_sign_in(
+            pending.state, pending.code_verifier, state.STATE_MAX_AGE
+        )
+    ):
+        detail = "this sign-in's state was already redeemed (a replayed or parallel callback)"
+        return _refuse(core, request, "state_reused", "OAuthCallback", provider.id, detail)
     check = getattr(provider, "check_callback", None)
     if check is not None:
         # The provider's own checks of the redirect (OIDC: RFC 9207's iss), before the
@@ -210,7 +206,7 @@ def _complete_sign_in(core: AuthCore, request: AuthRequest, provider_id: str) ->
             record(core, request, "signin", "jwt_callback_invalid", "failed", provider=provider.id)
             return core.responses.error_redirect(request, "Configuration")
     if result.provider_state is not None:
-        core.provider_sessions.attach(token, provider.id, result.provider_state)
+        core.provider_tokens.attach(token, provider.id, result.provider_state)
     try:
         session_cookies = yield from core.sessions.start(token, request.cookies)
     except (SessionTooLarge, TypeError, ValueError) as exc:

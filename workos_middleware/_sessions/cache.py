@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._base.effects import StoreOp
+from .record import SessionRecord
 from .store import ServerSessionStore, changed, listen
 
 __all__ = ["DEFAULT_CACHE_SIZE", "DEFAULT_CACHE_TTL", "CachedRead", "CachedSessionStore"]
@@ -49,16 +50,16 @@ _HARMLESS = frozenset({"create", "put_once", "take_once", "claim_once", "get_val
 
 class CachedRead:
     """One session read: the record's data, when it expires (the core's clock) and
-    until when it may be served (the monotonic clock). ``memo`` is for the reader: what
-    it made of ``data`` (the parsed token), so a hit parses nothing."""
+    until when it may be served (the monotonic clock). ``record`` is what the data
+    holds, parsed once on the first hit, so later hits parse nothing."""
 
-    __slots__ = ("data", "expires_at", "fresh_until", "memo")
+    __slots__ = ("data", "expires_at", "fresh_until", "record")
 
     def __init__(self, data: str, expires_at: float, fresh_until: float) -> None:
         self.data = data
         self.expires_at = expires_at
         self.fresh_until = fresh_until
-        self.memo: Any = None
+        self.record: SessionRecord | None = None
 
 
 class CachedSessionStore(ServerSessionStore):
@@ -91,7 +92,18 @@ class CachedSessionStore(ServerSessionStore):
 
     # -- the fast path: no I/O ------------------------------------------------------------
 
-    def peek(self, tag: str, sid: str) -> CachedRead | None:
+    def cached(self, tag: str, sid: str) -> SessionRecord | None:
+        """The session ``(tag, sid)`` from a read that may still be served, else ``None``
+        (its ``expires_at`` is the record's; it was not renewed by this request)."""
+        entry = self._entry(tag, sid)
+        if entry is None:
+            return None
+        record = entry.record
+        if record is None:
+            record = entry.record = SessionRecord.from_json(entry.data, entry.expires_at)
+        return record
+
+    def _entry(self, tag: str, sid: str) -> CachedRead | None:
         """The cached read of ``(tag, sid)`` if it may still be served, else ``None``."""
         entry = self._entries.get((tag, sid))
         if entry is None:
@@ -156,7 +168,7 @@ class CachedSessionStore(ServerSessionStore):
 
     def _hit(self, op: StoreOp) -> tuple[str, float, bool] | None:
         tag, sid = op.args[0], op.args[1]
-        entry = self.peek(tag, sid)
+        entry = self._entry(tag, sid)
         if entry is None:
             return None
         return entry.data, entry.expires_at - self.clock(), False

@@ -28,12 +28,12 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from .._base.types import SessionToken
 from .._keys.signing import Clock
+from .record import SessionRecord
 
-__all__ = ["PREFIX", "DecodedSession", "SessionFormat", "Verified"]
+__all__ = ["PREFIX", "SessionFormat"]
 
 PREFIX: Final = "v1."
 MAX_SESSION_COOKIE: Final = 64 * 1024
@@ -42,62 +42,6 @@ MAX_SESSION_COOKIE: Final = 64 * 1024
 CACHE_ENTRIES: Final = 512
 CACHE_VALUE_LIMIT: Final = 4096
 _SIGNATURE_LENGTH: Final = 43  # 32 bytes, base64url without padding
-
-
-class DecodedSession:
-    """A verified session: the token, when it was signed and when it expires."""
-
-    __slots__ = ("expires_at", "issued_at", "token")
-
-    def __init__(self, token: SessionToken, issued_at: float, expires_at: float) -> None:
-        self.token = token
-        self.issued_at = issued_at
-        self.expires_at = expires_at
-
-
-_SCALARS: Final = (str, int, float, bool, type(None))
-
-
-class Verified:
-    """A verified payload; :meth:`token` gives each caller its own copy of the token.
-
-    The usual token holds scalars and lists of scalars (roles, groups): a copy is a
-    dict copy plus those lists. A token with deeper values (the ``jwt`` callback may add
-    anything) is kept as JSON and parsed again for each request.
-    """
-
-    __slots__ = ("_json", "_lists", "_token", "expires_at", "issued_at")
-
-    def __init__(self, token: dict[str, Any], issued_at: float, expires_at: float) -> None:
-        self.issued_at = issued_at
-        self.expires_at = expires_at
-        self._json: bytes | None = None
-        lists = []
-        for key, item in token.items():
-            if type(item) is list and all(isinstance(x, _SCALARS) for x in item):
-                lists.append(key)
-            elif not isinstance(item, _SCALARS):
-                self._json = json.dumps(token, separators=(",", ":")).encode()
-                break
-        self._lists = tuple(lists)
-        self._token = token
-
-    def has(self, key: str) -> bool:
-        """Whether the token holds ``key`` (without copying it)."""
-        return key in self._token
-
-    def get(self, key: str) -> Any:
-        """The token's ``key`` when it is a scalar (without copying the token), else ``None``."""
-        value = self._token.get(key)
-        return value if isinstance(value, _SCALARS) else None
-
-    def token(self) -> SessionToken:
-        if self._json is not None:
-            return cast(SessionToken, json.loads(self._json))
-        token = self._token.copy()
-        for key in self._lists:
-            token[key] = token[key][:]
-        return cast(SessionToken, token)
 
 
 def _b64encode(data: bytes) -> str:
@@ -125,9 +69,9 @@ class SessionFormat:
         self.max_age = max_age
         self.update_age = update_age
         # value -> what it holds: only values whose signature and payload shape were
-        # verified. Each request gets its own copy of the token (see Verified.token),
+        # verified. Each request gets its own copy of the token (see SessionRecord.token),
         # so no request can change what a later one reads.
-        self._verified: dict[str, Verified] = {}
+        self._verified: dict[str, SessionRecord] = {}
 
     def encode(self, token: Mapping[str, Any]) -> tuple[str, float]:
         """The signed value holding ``token``, and when it expires."""
@@ -141,17 +85,10 @@ class SessionFormat:
         body = PREFIX + _b64encode(payload)
         return f"{body}.{self._sign(self.keys[0], body)}", float(expires_at)
 
-    def decode(self, value: str, now: float | None = None) -> DecodedSession | None:
-        """The session in ``value`` at ``now`` (default: the clock), or ``None`` if it is
-        invalid, expired or malformed."""
-        found = self.lookup(value, self.clock() if now is None else now)
-        if found is None:
-            return None
-        return DecodedSession(found.token(), found.issued_at, found.expires_at)
-
-    def lookup(self, value: str, now: float) -> Verified | None:
-        """:meth:`decode` without building its result: the verified payload (shared
-        between requests: take the token with ``.token()``, which copies it)."""
+    def lookup(self, value: str, now: float) -> SessionRecord | None:
+        """The session in ``value`` at ``now``, or ``None`` if it is invalid, expired or
+        malformed. The record is shared between requests: take the token with
+        ``.token()``, which copies it."""
         found = self._verified.get(value)
         if found is None:
             found = self._verify(value)
@@ -164,17 +101,13 @@ class SessionFormat:
             return None
         return found
 
-    def needs_refresh(self, session: DecodedSession, now: float | None = None) -> bool:
-        """Whether ``session`` is due to be re-signed (``update_age`` after signing)."""
-        return (self.clock() if now is None else now) - session.issued_at >= self.update_age
-
     # -- internals ------------------------------------------------------------------
 
     @staticmethod
     def _sign(key: bytes, body: str) -> str:
         return _b64encode(hmac.digest(key, body.encode("ascii"), hashlib.sha256))
 
-    def _verify(self, value: str) -> Verified | None:
+    def _verify(self, value: str) -> SessionRecord | None:
         """Signature and shape (not the time)."""
         if len(value) > MAX_SESSION_COOKIE or not value.startswith(PREFIX):
             return None
@@ -208,9 +141,9 @@ class SessionFormat:
             or not isinstance(token.get("sub"), str)
         ):
             return None
-        return Verified(token, float(issued_at), float(expires_at))
+        return SessionRecord(token, float(issued_at), float(expires_at))
 
-    def _remember(self, value: str, entry: Verified) -> None:
+    def _remember(self, value: str, entry: SessionRecord) -> None:
         verified = self._verified
         if len(verified) >= CACHE_ENTRIES:
             # Drop the oldest entry (dicts keep insertion order). Under threads another

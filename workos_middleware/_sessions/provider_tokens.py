@@ -4,7 +4,7 @@ Some providers (WorkOS AuthKit) hand back a ``provider_state`` at sign-in: a ref
 token, the provider's session id, the access token's expiry. It is sealed (AES-GCM, see
 :mod:`._sealing`) into the session token under :data:`SEALED_KEY`, next to
 :data:`PROVIDER_KEY` naming the provider, so it is never readable from the cookie (nor
-from a server-side store). On each request with a session, :meth:`ProviderSessions.renew`
+from a server-side store). On each request with a session, :meth:`ProviderTokens.renew`
 asks the provider whether its access token is about to expire and, if so, refreshes it
 (once per process for concurrent requests, see :mod:`._single_flight`). A refresh that
 fails keeps the session while the access token is still valid and ends it after.
@@ -21,9 +21,9 @@ from .._base.errors import ProviderError
 from .._base.types import SessionToken, User
 from .._keys.sealing import Sealer
 from ..providers._base import Provider
-from .format import Verified
+from .record import SessionRecord
 
-__all__ = ["PROVIDER_KEY", "SEALED_KEY", "ProviderSessions"]
+__all__ = ["PROVIDER_KEY", "SEALED_KEY", "ProviderTokens"]
 
 logger = logging.getLogger("workos_middleware")
 
@@ -31,7 +31,7 @@ PROVIDER_KEY = "provider"
 SEALED_KEY = "provider_state"
 
 
-class ProviderSessions:
+class ProviderTokens:
     def __init__(
         self,
         providers: Mapping[str, Provider],
@@ -47,7 +47,7 @@ class ProviderSessions:
             pid for pid, p in providers.items() if getattr(p, "needs_refresh", None) is None
         )
 
-    def may_renew(self, found: Verified) -> bool:
+    def may_renew(self, found: SessionRecord) -> bool:
         """Whether a verified session may need :meth:`renew`: it keeps sealed state for
         a provider that refreshes (or for one no longer configured: it then ends)."""
         return found.has(SEALED_KEY) and found.get(PROVIDER_KEY) not in self._kept_only

@@ -13,8 +13,10 @@ effect that a session flow yields, like :class:`~._effects.Fetch` for HTTP. The 
 driver answers it with ``await store.aexecute(op)`` (Redis's asyncio client), the WSGI
 driver with ``store.execute(op)`` (the blocking client). The operations are few and
 semantic (create, read, delete, revoke, put_once, take_once), so a store only has to
-say how to run each; every decision about cookies, expiry and refresh is made once, in
-:class:`StoredSessions`.
+say how to run each; every decision about ids, expiry and refresh is made once, in
+:class:`ServerSessionStore`. The cookie store implements the same interface with no
+I/O at all (its flows end without yielding), so the session code (:mod:`.sessions`)
+never asks which kind of store it has.
 
 The operations (``StoreOp.name`` and ``StoreOp.args``):
 
@@ -45,30 +47,38 @@ The operations (``StoreOp.name`` and ``StoreOp.args``):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import secrets
 import threading
 import time
 import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from enum import Enum
+from typing import Any, ClassVar, Final, Literal, Protocol
 
-from .._base.effects import StoreOp
+from .._base.effects import Flow, StoreOp
 from .._base.errors import WorkOSMiddlewareError
-
-if TYPE_CHECKING:
-    pass
+from .._base.types import SessionToken
+from .._keys.signing import KeyRing
+from .._keys.state import UsedStates
+from .format import SessionFormat
+from .record import SessionRecord
 
 __all__ = [
+    "UNKNOWN",
     "CookieSessionStore",
     "MemorySessionStore",
     "ServerSessionStore",
+    "SessionKeys",
     "SessionStore",
     "StoreUnavailable",
     "arun_store_op",
     "changed",
     "listen",
+    "person_of",
     "person_tag",
     "regrouped",
     "run_store_op",
@@ -89,6 +99,10 @@ OpName = Literal[
     "get_value",
     "put_value",
 ]
+
+
+# Session cookie values whose MAC was verified, kept per configuration (bounded).
+_VERIFIED_IDS = 1024
 
 
 class StoreUnavailable(WorkOSMiddlewareError):
@@ -177,17 +191,133 @@ def regrouped(data: str, added: frozenset[str], removed: frozenset[str]) -> str 
     return json.dumps(token, separators=(",", ":"))
 
 
+class SessionKeys:
+    """What a store needs from one configuration to sign, verify and time its sessions:
+    the session cookie's format (:mod:`.format`), the key ring (a server-side session
+    id's MAC), the lifetimes, the clock, and this process's memory of redeemed sign-in
+    states. Made once per middleware; it also holds the bounded caches of verified
+    values, so a returning cookie costs a dict hit."""
+
+    __slots__ = ("clock", "format", "ids", "keys", "max_age", "update_age", "used_states")
+
+    def __init__(
+        self, keys: KeyRing, *, max_age: int, update_age: int, used_states: UsedStates
+    ) -> None:
+        self.keys = keys
+        self.clock = keys.clock
+        self.max_age = max_age
+        self.update_age = update_age
+        self.format = SessionFormat(
+            keys.keys_for("session"), keys.clock, max_age=max_age, update_age=update_age
+        )
+        self.used_states = used_states
+        # Session ids whose MAC was verified, kept (bounded) so a returning cookie is a
+        # dict hit, not an HMAC.
+        self.ids: dict[str, tuple[str, str]] = {}
+
+    def session_id(self, value: str) -> tuple[str, str] | None:
+        """The ``(tag, sid)`` a server-side session's cookie names, or ``None`` if it is
+        not one we signed. The value is ``<tag>.<sid>.<mac>``: the user's index tag, a
+        192-bit random id and an HMAC-SHA256 of both under the ``session_id`` key (so a
+        guessed or edited id is refused without asking the store)."""
+        found = self.ids.get(value)
+        if found is not None:
+            return found
+        if len(value) > 256 or value.count(".") != 2:
+            return None
+        tag, sid, mac = value.split(".")
+        if not tag or not sid or not self.keys.verify_mac("session_id", f"{tag}.{sid}", mac):
+            return None
+        ids = self.ids
+        if len(ids) >= _VERIFIED_IDS:
+            # The oldest first; another thread may have dropped it already.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del ids[next(iter(ids))]
+        ids[value] = (tag, sid)
+        return tag, sid
+
+    def id_value(self, tag: str, sid: str) -> str:
+        """The cookie value naming the server-side session ``(tag, sid)``."""
+        return f"{tag}.{sid}.{self.keys.mac('session_id', f'{tag}.{sid}')}"
+
+
+class Unknown(Enum):
+    """What :meth:`SessionStore.peek` answers when only the store's I/O can tell."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN: Final = Unknown.UNKNOWN
+
+
 class SessionStore(ABC):
-    """Where the middleware keeps sessions; pass one as ``AuthConfig(session_store=...)``."""
+    """Where the middleware keeps sessions; pass one as ``AuthConfig(session_store=...)``.
+
+    One interface, implemented by the signed-cookie store (no I/O) and by the server-side
+    stores (:class:`ServerSessionStore`: memory, Redis). The core starts, reads, renews
+    and ends every session through it, so nothing outside a store asks which kind it is.
+    The operations are flows (:mod:`.._base.effects`): a store that needs I/O yields
+    effects the adapter's driver runs; the cookie store yields none. Each takes the
+    configuration's :class:`SessionKeys` and a session cookie's value (``value``).
+    """
 
     #: ``"cookie"``, ``"redis"`` or ``"memory"``: shown in logs and errors.
     kind: ClassVar[str]
-    #: Whether sessions live on a server (and the cookie holds only an id).
+    #: Whether sessions live on a server (and the cookie holds only an id). A fact for
+    #: the configuration's checks (directory events need a server-side store), not a
+    #: branch of the session code.
     server_side: ClassVar[bool]
 
     def describe(self) -> str:
         """How the store names itself in logs (no passwords)."""
         return type(self).__name__
+
+    # -- the session interface the core drives --------------------------------------------
+
+    @abstractmethod
+    def peek(self, keys: SessionKeys, value: str, now: float) -> SessionRecord | Unknown | None:
+        """The session ``value`` names, when that is known without I/O (a verified
+        record, or ``None`` for a refused value); :data:`UNKNOWN` when only
+        :meth:`load` can tell."""
+
+    @abstractmethod
+    def load(self, keys: SessionKeys, value: str, now: float) -> Flow[SessionRecord | None]:
+        """The live session ``value`` names, or ``None``."""
+
+    @abstractmethod
+    def save(
+        self, keys: SessionKeys, value: str | None, token: SessionToken
+    ) -> Flow[tuple[str, float | None] | None]:
+        """Keep ``token``: as a new session (``value`` is ``None``) or as the new token
+        of the session ``value`` names. The cookie value to send and when it now
+        expires (``None``: unchanged); ``None`` when the session ended meanwhile."""
+
+    @abstractmethod
+    def refresh(
+        self, keys: SessionKeys, value: str, record: SessionRecord, token: SessionToken, now: float
+    ) -> tuple[str, float] | None:
+        """The sliding expiry, without I/O: the cookie value to send again (and its new
+        expiry) when the session ``record`` read from ``value`` is due, else ``None``."""
+
+    @abstractmethod
+    def end(self, keys: SessionKeys, value: str) -> Flow[SessionToken | None]:
+        """End the session ``value`` names, now where the store can (a copy of the
+        cookie stops working too); the token it held, if it was live."""
+
+    @abstractmethod
+    def remember_sign_in(
+        self, keys: SessionKeys, state: str, record: dict[str, Any], ttl: int
+    ) -> Flow[None]:
+        """Keep a pending sign-in's one-time record (its state cookie carries it too)."""
+
+    @abstractmethod
+    def redeem_sign_in(
+        self, keys: SessionKeys, state: str, code_verifier: str, ttl: int
+    ) -> Flow[bool]:
+        """``True`` exactly once for a pending sign-in's ``state``, whichever worker
+        asks first (as far as the store can see: the cookie store sees this process)."""
+
+    # -- sign out everywhere ------------------------------------------------------------
 
     async def revoke_user(self, user_id: str) -> int:
         """Sign ``user_id`` out everywhere (server-side stores only)."""
@@ -210,14 +340,61 @@ class CookieSessionStore(SessionStore):
 
     Any worker or host holding the same ``AUTH_SECRET`` reads it. A session cannot be
     revoked before it expires except by rotating the secret (which signs everyone out).
+    None of its operations does I/O: every flow ends without yielding.
     """
 
     kind = "cookie"
     server_side = False
 
+    def peek(self, keys: SessionKeys, value: str, now: float) -> SessionRecord | None:
+        return keys.format.lookup(value, now)
+
+    def load(self, keys: SessionKeys, value: str, now: float) -> Flow[SessionRecord | None]:
+        return keys.format.lookup(value, now)
+        yield  # a flow with no effects
+
+    def save(
+        self, keys: SessionKeys, value: str | None, token: SessionToken
+    ) -> Flow[tuple[str, float | None] | None]:
+        return keys.format.encode(token)
+        yield
+
+    def refresh(
+        self, keys: SessionKeys, value: str, record: SessionRecord, token: SessionToken, now: float
+    ) -> tuple[str, float] | None:
+        if now - record.issued_at < keys.update_age:
+            return None
+        return keys.format.encode(token)
+
+    def end(self, keys: SessionKeys, value: str) -> Flow[SessionToken | None]:
+        # Nothing to delete: the cookie is cleared, a copy of it lives on until expiry.
+        record = keys.format.lookup(value, keys.clock())
+        return record.token() if record is not None else None
+        yield
+
+    def remember_sign_in(
+        self, keys: SessionKeys, state: str, record: dict[str, Any], ttl: int
+    ) -> Flow[None]:
+        return None  # the state cookie is the record
+        yield
+
+    def redeem_sign_in(
+        self, keys: SessionKeys, state: str, code_verifier: str, ttl: int
+    ) -> Flow[bool]:
+        # No shared store: this process remembers the states it redeemed.
+        now = keys.clock()
+        return keys.used_states.consume(state, now + ttl, now)
+        yield
+
 
 class ServerSessionStore(SessionStore):
-    """A store keeping sessions on a server; the cookie holds a signed session id."""
+    """A store keeping sessions on a server; the cookie holds a signed session id.
+
+    Every decision about ids, expiry and refresh is made here, once, as flows over a
+    few semantic operations (:class:`~.._base.effects.StoreOp`, listed at the top of
+    this module); a store only says how to run each, in :meth:`execute` (blocking, the
+    WSGI driver) and :meth:`aexecute` (asyncio, the ASGI driver).
+    """
 
     server_side = True
     #: The last sentence of the operator's log record when the store fails: what to
@@ -239,6 +416,111 @@ class ServerSessionStore(SessionStore):
 
     async def aclose(self) -> None:
         """Release the asyncio client's connections (ASGI lifespan shutdown)."""
+
+    def _op(self, name: OpName, *args: Any) -> Flow[Any]:
+        return (yield StoreOp(self, name, args))
+
+    # -- the session interface ------------------------------------------------------------
+
+    def cached(self, tag: str, sid: str) -> SessionRecord | None:
+        """A session this process read less than a local cache's bound ago (no I/O);
+        ``None`` without a cache (:mod:`.cache`) or when it does not hold one."""
+        return None
+
+    def peek(self, keys: SessionKeys, value: str, now: float) -> SessionRecord | Unknown | None:
+        ref = keys.session_id(value)
+        if ref is None:
+            return None
+        found = self.cached(*ref)
+        return UNKNOWN if found is None else found
+
+    def load(self, keys: SessionKeys, value: str, now: float) -> Flow[SessionRecord | None]:
+        ref = keys.session_id(value)
+        if ref is None:
+            return None
+        found = self.cached(*ref)
+        if found is not None:
+            return found
+        read = yield from self._op("read", *ref, keys.max_age, keys.update_age)
+        if read is None:
+            return None
+        data, seconds_left, renewed = read
+        return SessionRecord.from_json(data, now + float(seconds_left), renewed=bool(renewed))
+
+    def save(
+        self, keys: SessionKeys, value: str | None, token: SessionToken
+    ) -> Flow[tuple[str, float | None] | None]:
+        data = json.dumps(token, separators=(",", ":"))
+        if value is None:
+            tag, sid = user_tag(str(token["sub"])), secrets.token_urlsafe(24)
+            yield from self._op("create", tag, sid, data, keys.max_age, person_of(token))
+            return keys.id_value(tag, sid), keys.clock() + keys.max_age
+        ref = keys.session_id(value)
+        if ref is None or not (yield from self._op("update", *ref, data, person_of(token))):
+            return None
+        return value, None  # the id stays, and so does the record's TTL
+
+    def refresh(
+        self, keys: SessionKeys, value: str, record: SessionRecord, token: SessionToken, now: float
+    ) -> tuple[str, float] | None:
+        # The store reset the record's TTL to max_age on this read; the cookie follows.
+        return (value, record.expires_at) if record.renewed else None
+
+    def end(self, keys: SessionKeys, value: str) -> Flow[SessionToken | None]:
+        ref = keys.session_id(value)
+        if ref is None:
+            return None
+        data = yield from self._op("delete", *ref)
+        record = SessionRecord.from_json(data, 0.0) if data is not None else None
+        return record.token() if record is not None else None
+
+    def remember_sign_in(
+        self, keys: SessionKeys, state: str, record: dict[str, Any], ttl: int
+    ) -> Flow[None]:
+        # A one-time record: the callback redeems it once, on any worker or host.
+        data = json.dumps(record, separators=(",", ":"))
+        yield from self._op("put_once", _once_key(state), data, ttl)
+
+    def redeem_sign_in(
+        self, keys: SessionKeys, state: str, code_verifier: str, ttl: int
+    ) -> Flow[bool]:
+        # Taken only when the store answers: an outage leaves it for a retry.
+        data = yield from self._op("take_once", _once_key(state))
+        try:
+            record = json.loads(data) if data is not None else None
+        except ValueError:
+            return False
+        return isinstance(record, dict) and record.get("v") == code_verifier
+
+    # -- what a directory's events change (see _lifecycle/directory.py) -------------------
+
+    def revoke_person(self, person: str) -> Flow[int]:
+        """End every session kept under ``person``; how many were live."""
+        return int((yield from self._op("revoke_person", person)))
+
+    def regroup(self, person: str, added: list[str], removed: list[str]) -> Flow[int]:
+        """Change the groups of every session of ``person``; how many changed."""
+        return int((yield from self._op("regroup", person, added, removed)))
+
+    def claim_once(self, name: str, ttl: int) -> Flow[bool]:
+        """``True`` for the first to claim ``name`` (within ``ttl`` seconds), on any
+        worker or host; ``False`` for every later claim."""
+        return bool((yield from self._op("claim_once", _once_key(name), ttl)))
+
+    def keep_claim(self, name: str, ttl: int) -> Flow[None]:
+        """Keep the claim of ``name`` for ``ttl`` seconds from now."""
+        yield from self._op("put_once", _once_key(name), "1", ttl)
+
+    def release(self, name: str) -> Flow[None]:
+        """Give a claim back (the work it guarded failed: let a retry do it)."""
+        yield from self._op("take_once", _once_key(name))
+
+    def get_value(self, name: str) -> Flow[str | None]:
+        data = yield from self._op("get_value", name)
+        return data if isinstance(data, str) else None
+
+    def put_value(self, name: str, value: str) -> Flow[None]:
+        yield from self._op("put_value", name, value)
 
     # -- sign out everywhere --------------------------------------------------------
 
@@ -263,6 +545,27 @@ class ServerSessionStore(SessionStore):
         finally:
             changed(self, op)
         return count
+
+
+def person_of(token: SessionToken) -> str | None:
+    """The person index a session is kept under (:func:`person_tag`): its organization
+    plus the IdP's user id, or plus the email when the provider gave no IdP id and did
+    not say the email is unverified; ``None`` without an organization (such a session
+    is not a directory's to end)."""
+    organization = token.get("organization_id")
+    if not isinstance(organization, str) or not organization:
+        return None
+    idp_id = token.get("idp_id")
+    if isinstance(idp_id, str) and idp_id:
+        return person_tag(organization, idp_id=idp_id)
+    email = token.get("email")
+    if isinstance(email, str) and email and token.get("email_verified") is not False:
+        return person_tag(organization, email=email)
+    return None
+
+
+def _once_key(state: str) -> str:
+    return hashlib.sha256(state.encode("utf-8", "replace")).hexdigest()
 
 
 class _Listener(Protocol):
