@@ -7,7 +7,7 @@ All need the API key as a bearer token and answer WorkOS's list shape with ``lim
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,6 +26,19 @@ from .wire import (
 T = TypeVar("T")
 
 
+class _Listed(Protocol):
+    """What a list is ordered and paged by: directories, users and groups all have it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def created_at(self) -> str: ...
+
+
+L = TypeVar("L", bound=_Listed)
+
+
 def _not_found(kind: str, item_id: str) -> Response:
     return message_error(f"{kind} not found: '{item_id}'.", 404, code="entity_not_found")
 
@@ -39,19 +52,19 @@ class DirectorySyncEndpoints:
     def _list(
         self,
         request: Request,
-        items: list[tuple[Directory, T]],
-        key: Callable[[T], str],
-        created: Callable[[T], str],
-        render: Callable[[Directory, T], dict[str, Any]],
+        items: list[tuple[Directory, L]],
+        render: Callable[[Directory, L], dict[str, Any]],
     ) -> Response:
+        """``(directory, item)`` pairs as a WorkOS list page, ordered by the item's
+        ``created_at`` (then id), newest first unless ``order=asc``."""
         page = paging(request)
         if isinstance(page, Response):
             return page
-        items.sort(key=lambda pair: (created(pair[1]), key(pair[1])), reverse=page.newest_first)
+        items.sort(key=lambda pair: (pair[1].created_at, pair[1].id), reverse=page.newest_first)
         return JSONResponse(
             page_json(
                 items,
-                lambda pair: key(pair[1]),
+                lambda pair: pair[1].id,
                 lambda pair: render(*pair),
                 limit=page.limit,
                 before=page.before,
@@ -92,9 +105,7 @@ class DirectorySyncEndpoints:
         if domain:
             directories = [d for d in directories if (d.domain or "").lower() == domain]
         pairs = [(d, d) for d in directories]
-        return self._list(
-            request, pairs, lambda d: d.id, lambda d: d.created_at, lambda _, d: directory_json(d)
-        )
+        return self._list(request, pairs, lambda _, d: directory_json(d))
 
     def _get(
         self,
@@ -133,7 +144,7 @@ class DirectorySyncEndpoints:
         if q.get("email"):
             email = q["email"].strip().lower()
             pairs = [(d, u) for d, u in pairs if u.email.lower() == email]
-        return self._list(request, pairs, _user_id, _user_created, _user_json)
+        return self._list(request, pairs, _user_json)
 
     async def get_user(self, request: Request) -> Response:
         return self._get(
@@ -156,7 +167,7 @@ class DirectorySyncEndpoints:
             if found is None:
                 return _not_found("Directory User", user_id)
             pairs = [(d, g) for d, g in pairs if g.id in found[1].groups]
-        return self._list(request, pairs, _group_id, _group_created, _group_json)
+        return self._list(request, pairs, _group_json)
 
     async def get_group(self, request: Request) -> Response:
         return self._get(
@@ -167,24 +178,8 @@ class DirectorySyncEndpoints:
         )
 
 
-def _user_id(user: DirectoryUser) -> str:
-    return user.id
-
-
-def _user_created(user: DirectoryUser) -> str:
-    return user.created_at
-
-
 def _user_json(directory: Directory, user: DirectoryUser) -> dict[str, Any]:
     return directory_user_json(user, directory)
-
-
-def _group_id(group: DirectoryGroup) -> str:
-    return group.id
-
-
-def _group_created(group: DirectoryGroup) -> str:
-    return group.created_at
 
 
 def _group_json(directory: Directory, group: DirectoryGroup) -> dict[str, Any]:
