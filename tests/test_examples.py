@@ -40,6 +40,8 @@ from support import (
 )
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# The four examples' one stylesheet, which each one's base.html includes inline.
+SHARED_STYLE = (EXAMPLES / "shared" / "style.css").read_text().strip()
 ENV = {
     "WORKOS_CLIENT_ID": CLIENT_ID,
     "WORKOS_API_KEY": API_KEY,
@@ -128,6 +130,7 @@ def assert_signin_page(response: httpx.Response) -> dict[str, Any]:
 
 def assert_anonymous_home(response: httpx.Response) -> None:
     assert response.status_code == 200, response.text
+    assert f"<style>\n{SHARED_STYLE}" in response.text
     assert 'href="/api/auth/signin?callbackUrl=/"' in response.text
     assert "Sign out" not in response.text
     assert "alice@example.com" not in response.text

@@ -35,6 +35,7 @@ from workos_middleware.emulator.embedded import (
 from workos_middleware.integrations.fastapi import OptionalUser, RequireUser
 
 HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent / "shared"  # style.css, the four examples' one stylesheet
 
 environ = dict(os.environ)
 emulator = None
@@ -52,7 +53,7 @@ if origin is not None:
 
 # workos=...: one GET /organizations/{id} per sign-in, for the organization's name.
 config = AuthConfig.from_env(environ, workos={"organization_names": True})
-templates = Jinja2Templates(directory=HERE / "templates")
+templates = Jinja2Templates(directory=[HERE / "templates", SHARED])
 
 app = FastAPI(title="FastAPI + WorkOS example")
 # The last add_middleware() is the outermost: anything added after this line would run

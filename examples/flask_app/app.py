@@ -7,9 +7,11 @@ Every setting comes from the environment (see README.md); run it from this folde
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from workos_middleware import AuthConfig, expires_in_words, get_csrf_token, get_session
 from workos_middleware.emulator import create_app as create_emulator
@@ -37,6 +39,9 @@ if origin is not None:
     announce(emulator_url)
 
 app = Flask(__name__)
+# templates/ first, then style.css: the four examples' one stylesheet, in ../shared.
+SHARED = Path(__file__).resolve().parent.parent / "shared"
+app.jinja_env.loader = ChoiceLoader([app.jinja_env.loader, FileSystemLoader(SHARED)])
 # Wraps app.wsgi_app in WSGIAuthMiddleware: it answers /api/auth/* itself (sign-in page
 # included) and puts the session of every other request in the WSGI environ.
 # workos=...: one GET /organizations/{id} per sign-in, for the organization's name.

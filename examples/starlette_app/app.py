@@ -41,6 +41,7 @@ from workos_middleware.emulator.embedded import (
 from workos_middleware.integrations.starlette import current_user
 
 HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent / "shared"  # style.css, the four examples' one stylesheet
 
 
 environ = dict(os.environ)
@@ -82,7 +83,7 @@ config = AuthConfig.from_env(
 )
 
 templates = Jinja2Templates(
-    env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    env=Environment(loader=FileSystemLoader([HERE / "templates", SHARED]), autoescape=True)
 )
 
 # The sign-in page carries a CSRF token: keep it out of caches, frames and Referer headers.

@@ -23,6 +23,7 @@ from workos_middleware.emulator.embedded import (
 )
 
 HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[1] / "shared"  # style.css, the four examples' one stylesheet
 
 environ = dict(os.environ)
 EXAMPLE_BANNER = ""
@@ -65,7 +66,7 @@ DATABASES: dict[str, object] = {}
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [HERE / "templates"],
+        "DIRS": [HERE / "templates", SHARED],
         "OPTIONS": {"context_processors": []},
     }
 ]
