@@ -55,6 +55,9 @@ class Sessions:
         self.renew = renew
         self.may_renew = may_renew
         self._cookie_name = jar.names["session_token"]
+        # Bound once: the passthrough path calls them on every request with a session.
+        self._peek = store.peek
+        self._refresh = store.refresh
 
     def token_for(self, user: User) -> SessionToken:
         """The initial token of a freshly signed-in user (NextAuth's JWT claims)."""
@@ -140,11 +143,13 @@ class Sessions:
             return ANONYMOUS
         if self.callback is not None:
             return self.identify(cookie_header, refresh=refresh)
-        value = self.value(cookie_header)
+        value = cookie_value(cookie_header, self._cookie_name)
+        if value is None:  # not a plain cookie: chunks, or none at all
+            value = self.jar.read_header("session_token", cookie_header)
         if not value:
             return ANONYMOUS
         now = self.clock()
-        record = self.store.peek(self.keys, value, now)
+        record = self._peek(self.keys, value, now)
         if record is UNKNOWN or (
             self.renew is not None and record is not None and self._renews(record, refresh)
         ):
@@ -223,7 +228,7 @@ class Sessions:
     ) -> Identity:
         """The identity of a verified session, its cookie sent again when the store
         says the sliding expiry is due."""
-        due = self.store.refresh(self.keys, value, record, token, now) if refresh else None
+        due = self._refresh(self.keys, value, record, token, now) if refresh else None
         if due is not None:
             return self._sent(due, token, record, cookie_header)
         session = cast("dict[str, Any]", public_session(token, record.expires_at))

@@ -253,7 +253,13 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> str:
             "the embedded WorkOS emulator needs uvicorn: pip install 'workos-middleware[emulator]'"
         ) from exc
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # Idle connections are kept longer than a client's pool keeps them (httpx: 5 s), so
+    # the client always closes first: with equal timeouts a request can go out on a
+    # connection the server is closing (RemoteProtocolError), as WorkOS's own servers,
+    # with long keep-alives, never do.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="off", timeout_keep_alive=75
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="workos-emulator", daemon=True)
     thread.start()
