@@ -217,9 +217,25 @@ def flask_app(stack: str, **config: Any) -> Any:
 
     if stack == "auth":
         app.wsgi_app = WSGIAuthMiddleware(app.wsgi_app, auth_config(**config))  # type: ignore[method-assign]
+    elif stack == "floor":
+        app.wsgi_app = empty_wsgi_middleware(app.wsgi_app)  # type: ignore[method-assign]
     elif stack not in STACKS:
         raise ValueError(f"unknown stack {stack!r}: use one of {STACKS}")
     return app
+
+
+def empty_wsgi_middleware(app: Callable[..., Any]) -> Callable[..., Any]:
+    """The floor of any WSGI middleware: a function that only calls the app."""
+
+    def empty(environ: Any, start_response: Any) -> Any:
+        return app(environ, start_response)
+
+    return empty
+
+
+def flask_floor() -> Any:
+    """The bare Flask app behind :func:`empty_wsgi_middleware`."""
+    return flask_app("floor")
 
 
 # -- server entry points ----------------------------------------------------------------

@@ -234,6 +234,9 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
     other = apps.OTHER_COOKIES
     star = {stack: apps.starlette_app(stack) for stack in apps.STACKS}
     fl = {stack: apps.flask_app(stack) for stack in apps.STACKS}
+    # The floor of each target: an empty pass-through middleware over the bare app.
+    star_floor = apps.starlette_floor()
+    fl_floor = apps.flask_floor()
     cases = [
         Case("starlette bare, no cookie", "asgi", star["bare"], "/", "", ANONYMOUS),
         Case("starlette bare, other cookies", "asgi", star["bare"], "/", other, ANONYMOUS),
@@ -254,6 +257,22 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
             "/",
             "",
             ANONYMOUS,
+        ),
+        Case(
+            "starlette empty middleware, session cookie",
+            "asgi",
+            star_floor,
+            "/",
+            session,
+            ANONYMOUS,
+        ),
+        Case(
+            "starlette empty middleware, JSON endpoint",
+            "asgi",
+            star_floor,
+            "/json",
+            session,
+            b"Alice",
         ),
         Case("starlette auth, no cookie", "asgi", star["auth"], "/", "", ANONYMOUS),
         Case("starlette auth, other cookies", "asgi", star["auth"], "/", other, ANONYMOUS),
@@ -286,6 +305,8 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
         Case("flask bare, no cookie", "wsgi", fl["bare"], "/", "", ANONYMOUS),
         Case("flask bare, other cookies", "wsgi", fl["bare"], "/", other, ANONYMOUS),
         Case("flask bare, session cookie", "wsgi", fl["bare"], "/", session, ANONYMOUS),
+        Case("flask empty middleware, no cookie", "wsgi", fl_floor, "/", "", ANONYMOUS),
+        Case("flask empty middleware, session cookie", "wsgi", fl_floor, "/", session, ANONYMOUS),
         Case("flask auth, no cookie", "wsgi", fl["auth"], "/", "", ANONYMOUS),
         Case("flask auth, other cookies", "wsgi", fl["auth"], "/", other, ANONYMOUS),
         Case("flask auth, valid session", "wsgi", fl["auth"], "/", session, ALICE),
@@ -322,6 +343,11 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
             "starlette empty middleware + send wrapper",
             "starlette bare, no cookie",
         ),
+        "starlette-session-floor": (
+            "starlette empty middleware, session cookie",
+            "starlette bare, session cookie",
+        ),
+        "api-floor": ("starlette empty middleware, JSON endpoint", "starlette bare, JSON endpoint"),
         "starlette-no-cookie": ("starlette auth, no cookie", "starlette bare, no cookie"),
         "starlette-other-cookies": (
             "starlette auth, other cookies",
@@ -337,6 +363,11 @@ def build_cases() -> tuple[list[Case], dict[str, tuple[str, str]]]:
             "starlette bare, session cookie",
         ),
         "api-session": ("starlette auth, GET /api/auth/session", "starlette bare, JSON endpoint"),
+        "flask-floor": ("flask empty middleware, no cookie", "flask bare, no cookie"),
+        "flask-session-floor": (
+            "flask empty middleware, session cookie",
+            "flask bare, session cookie",
+        ),
         "flask-no-cookie": ("flask auth, no cookie", "flask bare, no cookie"),
         "flask-other-cookies": ("flask auth, other cookies", "flask bare, other cookies"),
         "flask-session": ("flask auth, valid session", "flask bare, session cookie"),

@@ -10,7 +10,7 @@ straight to the app.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,40 +56,15 @@ def _is_identity_header(name: bytes) -> bool:
     return name[:15].lower() in IDENTITY_HEADER_PREFIXES
 
 
-def _scan_headers(scope: Scope) -> tuple[str, bool]:
-    """One pass over the headers: the Cookie header (several joined with "; ") and
-    whether any X-Auth-Request-* header came in (to be removed)."""
-    found: bytes | None = None
-    identity = False
-    for name, value in scope.get("headers", ()):
-        if name == b"cookie":
-            found = value if found is None else found + b"; " + value
-        elif name and name[0] in (120, 88) and _is_identity_header(name):  # "x", "X"
-            identity = True
-    return ("" if found is None else found.decode("latin-1")), identity
-
-
-def _with_cookies(send: Send, state: RequestAuth) -> Send:
-    """``send``, adding the request's pending Set-Cookie values to the response start.
-
-    A request can gain a cookie while the app runs (``get_csrf_token()`` sets the CSRF
-    cookie when the browser has none), so the wrapper is always there; but it is a plain
-    function returning the server's own awaitable: no extra coroutine per message, and
-    the message is only copied when a cookie is added.
-    """
-
-    def send_with_cookies(message: Message) -> Awaitable[None]:
-        if state.set_cookies and message["type"] == "http.response.start":
-            # Our Set-Cookie makes the response private: see _responses.with_cookies.
-            headers = with_cookies(
-                [(n.decode("latin-1"), v.decode("latin-1")) for n, v in message.get("headers", ())],
-                state.set_cookies,
-            )
-            encoded = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
-            message = {**message, "headers": encoded}
-        return send(message)
-
-    return send_with_cookies
+def _with_set_cookies(start: Message, set_cookies: Sequence[str]) -> Message:
+    """The app's response start with our Set-Cookie values, which make the response
+    private (see :func:`~.._pages.responses.with_cookies`)."""
+    headers = with_cookies(
+        [(n.decode("latin-1"), v.decode("latin-1")) for n, v in start.get("headers", ())],
+        set_cookies,
+    )
+    encoded = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+    return {**start, "headers": encoded}
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -150,6 +125,26 @@ async def _send_response(send: Send, scope: Scope, response: AuthResponse) -> No
     await send({"type": "http.response.body", "body": body})
 
 
+class _Passed(RequestAuth):
+    """A passed-through request's state, and the ``send`` its response goes through.
+
+    A request can gain a cookie while the app runs (``get_csrf_token()`` sets the CSRF
+    cookie when the browser has none), so the app always gets :meth:`send`; a bound
+    method of the state the request needs anyway (no closure per request), returning
+    the server's own awaitable (no coroutine per message), copying the message only
+    when a cookie is added.
+    """
+
+    __slots__ = ("downstream",)
+
+    downstream: Send
+
+    def send(self, message: Message) -> Awaitable[None]:
+        if self.set_cookies and message["type"] == "http.response.start":
+            message = _with_set_cookies(message, self.set_cookies)
+        return self.downstream(message)
+
+
 class AuthMiddleware:
     """NextAuth-style ``/api/auth`` for an ASGI app.
 
@@ -194,24 +189,28 @@ class AuthMiddleware:
         root_path = scope.get("root_path", "")
         path = route_path(scope) if root_path else scope["path"]
         core = self.core.mounted(root_path) if root_path else self.core
-        if kind == "http" and core.is_auth_path(path):
+        # startswith first: a C call instead of a method call for the app's paths.
+        if kind == "http" and path.startswith(core.base_path) and core.is_auth_path(path):
             await self._handle(core, scope, path, receive, send)
             return
 
-        cookie_header, spoofed = _scan_headers(scope)
+        # One pass over the headers: the Cookie header (several joined with "; ") and
+        # whether any X-Auth-Request-* header came in (to be removed).
+        cookie: bytes | None = None
+        spoofed = False
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                cookie = value if cookie is None else cookie + b"; " + value
+            elif name and name[0] | 32 == 120 and _is_identity_header(name):  # "x", "X"
+                spoofed = True
+        cookie_header = "" if cookie is None else cookie.decode("latin-1")
         method: str = scope.get("method", "GET")
         if method != "GET" and not method.isupper():
             # One reading of the method, upper-cased: the rules' and the app's.
             method = scope["method"] = method.upper()
+        # A websocket handshake cannot set cookies: its session is read, not refreshed.
         decision = decide(
-            core,
-            method,
-            path,
-            cookie_header,
-            spoofed,
-            request_of,
-            scope,
-            refresh=kind == "http",  # a websocket handshake cannot set cookies
+            core, method, path, cookie_header, spoofed, request_of, scope, kind == "http"
         )
         if not isinstance(decision, Admission):
             if not isinstance(decision, Refusal):  # the store, renewal, the callback
@@ -221,7 +220,7 @@ class AuthMiddleware:
                 return
         if decision.headers is not None:
             _set_identity_headers(scope, decision.headers)
-        state = RequestAuth(core, decision.identity, cookie_header)
+        state = _Passed(core, decision.identity, cookie_header)
         scope[STATE_KEY] = state
         scope[SESSION_KEY] = state.session
         scope["user"] = state.user
@@ -229,7 +228,8 @@ class AuthMiddleware:
         if kind == "websocket":
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, _with_cookies(send, state))
+        state.downstream = send
+        await self.app(scope, receive, state.send)
 
     def _closing_on_shutdown(self, send: Send) -> Send:
         """The app's lifespan messages go through unchanged; at shutdown the loop's

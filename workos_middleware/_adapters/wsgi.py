@@ -35,6 +35,8 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 def text(environ: Environ, key: str) -> str:
     """An environ string as the client sent it (WSGI smuggles bytes through latin-1)."""
     value: str = environ.get(key, "")
+    if value.isascii():  # the usual path: the same text either way
+        return value
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
@@ -95,6 +97,24 @@ def _respond(
     return [b"" if head else response.body]
 
 
+class _Passed(RequestAuth):
+    """A passed-through request's state, and the ``start_response`` the app gets: a
+    bound method of the state the request needs anyway (no closure per request) that
+    adds the request's pending Set-Cookie values (a request can gain a cookie while the
+    app runs: ``get_csrf_token()`` sets the CSRF cookie when the browser has none)."""
+
+    __slots__ = ("downstream",)
+
+    downstream: StartResponse
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+    ) -> Callable[[bytes], object]:
+        if self.set_cookies:
+            headers = with_cookies(headers, self.set_cookies)
+        return self.downstream(status, headers, exc_info)
+
+
 class WSGIAuthMiddleware:
     """NextAuth-style ``/api/auth`` for a WSGI app.
 
@@ -138,7 +158,8 @@ class WSGIAuthMiddleware:
         path = text(environ, "PATH_INFO") or "/"
         root_path = environ.get("SCRIPT_NAME", "")
         core = self.core.mounted(text(environ, "SCRIPT_NAME")) if root_path else self.core
-        if core.is_auth_path(path):
+        # startswith first: a C call instead of a method call for the app's paths.
+        if path.startswith(core.base_path) and core.is_auth_path(path):
             return self._handle(core, environ, path, start_response)
 
         cookie_header: str = environ.get("HTTP_COOKIE", "")
@@ -147,15 +168,7 @@ class WSGIAuthMiddleware:
         if method != "GET" and not method.isupper():
             # One reading of the method, upper-cased: the rules' and the app's.
             method = environ["REQUEST_METHOD"] = method.upper()
-        decision = decide(
-            core,
-            method,
-            path,
-            cookie_header,
-            bool(spoofed),
-            request_of,
-            environ,
-        )
+        decision = decide(core, method, path, cookie_header, bool(spoofed), request_of, environ)
         if not isinstance(decision, Admission):
             if not isinstance(decision, Refusal):  # the store, renewal, the callback
                 decision = run_sync(decision, self.http_client)
@@ -163,19 +176,12 @@ class WSGIAuthMiddleware:
                 return _respond(start_response, decision.response, environ)
         if decision.headers is not None:
             set_identity_environ(environ, spoofed, decision.headers)
-        state = RequestAuth(core, decision.identity, cookie_header)
+        state = _Passed(core, decision.identity, cookie_header)
         environ[STATE_KEY] = state
         environ[SESSION_KEY] = state.session
         environ[USER_KEY] = state.user
-
-        def start_response_with_cookies(
-            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
-        ) -> Callable[[bytes], object]:
-            if state.set_cookies:
-                headers = with_cookies(headers, state.set_cookies)
-            return start_response(status, headers, exc_info)
-
-        return self.app(environ, start_response_with_cookies)
+        state.downstream = start_response
+        return self.app(environ, state.start_response)
 
     def _handle(
         self, core: AuthCore, environ: Environ, path: str, start_response: StartResponse

@@ -201,6 +201,9 @@ def decide(
             return asking.refusal("bad_path", None)
         if checked is not None:
             found = checked  # type: ignore[assignment]
+    elif found is None and not cookie_header:
+        # Most requests: no rules, no cookie at all. Nothing to read, nothing to make.
+        return _ANONYMOUS_STRIPPED if spoofed else _ANONYMOUS
     identity = core.sessions.of_request(cookie_header, refresh=refresh)
     if found is None and isinstance(identity, Identity):
         # Most requests: nothing to guard, no I/O. Without a session cookie this is all.

@@ -46,26 +46,37 @@ USER_KEY: Final = "workos_middleware.user"
 
 
 class RequestAuth:
-    """One request's identity, plus the Set-Cookie values its response must carry."""
+    """One request's identity, plus the Set-Cookie values its response must carry.
 
-    __slots__ = ("_cookie_header", "core", "identity", "set_cookies", "user")
+    Made for every request the app sees, so its fields are plain slots filled here
+    (no properties to call): ``session`` (what ``SESSION_KEY`` holds), ``user`` and
+    ``credentials`` (Starlette's ``request.user`` and ``request.auth``), and
+    ``set_cookies``, a tuple that grows only when the app issues a cookie.
+    """
+
+    __slots__ = (
+        "_cookie_header",
+        "core",
+        "credentials",
+        "identity",
+        "session",
+        "set_cookies",
+        "user",
+    )
 
     def __init__(self, core: AuthCore, identity: Identity, cookie_header: str) -> None:
         self.core = core
         self.identity = identity
         self._cookie_header = cookie_header
-        self.set_cookies: list[str] = list(identity.set_cookies)
-        self.user: BaseUser = (
-            AuthUser(identity.token) if identity.token is not None else ANONYMOUS_USER
-        )
-
-    @property
-    def credentials(self) -> AuthCredentials:
-        return AUTHENTICATED if self.identity.token is not None else ANONYMOUS_CREDENTIALS
-
-    @property
-    def session(self) -> dict[str, Any] | None:
-        return self.identity.session
+        self.set_cookies: tuple[str, ...] = identity.set_cookies
+        self.session: dict[str, Any] | None = identity.session
+        token = identity.token
+        self.user: BaseUser
+        self.credentials: AuthCredentials
+        if token is None:
+            self.user, self.credentials = ANONYMOUS_USER, ANONYMOUS_CREDENTIALS
+        else:
+            self.user, self.credentials = AuthUser(token), AUTHENTICATED
 
     def csrf_token(self) -> str:
         """The CSRF token for a form; a new one's cookie goes out with the response."""
@@ -87,7 +98,7 @@ class RequestAuth:
             return
         pair = set_cookie.partition(";")[0]
         self._cookie_header = f"{pair}; {self._cookie_header}" if self._cookie_header else pair
-        self.set_cookies.append(set_cookie)
+        self.set_cookies = (*self.set_cookies, set_cookie)
 
 
 def _state_of(request: Any) -> RequestAuth:
