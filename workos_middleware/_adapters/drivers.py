@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -113,9 +112,13 @@ async def _send_async(client: httpx.AsyncClient, request: httpx.Request) -> http
     return _finish(response, body)
 
 
-@dataclass(frozen=True)
 class _Done(Generic[T]):
-    result: T
+    """A flow's result (made once per driven flow: a slotted class, not a dataclass)."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: T) -> None:
+        self.result = result
 
 
 def _step(flow: Flow[T], answer: Any, error: Exception | None) -> Fetch | Call | StoreOp | _Done[T]:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 __all__ = ["AuthRequest", "AuthResponse", "MalformedBody", "cookie_value", "parse_cookie_header"]
@@ -19,6 +19,10 @@ MAX_QUERY_BYTES = 8 * 1024
 MAX_BODY_BYTES = 64 * 1024
 MAX_COOKIE_HEADER_BYTES = 64 * 1024
 MAX_FORM_FIELDS = 64
+
+
+# json.dumps(data, separators=(",", ":")) without building an encoder per call.
+_COMPACT_JSON: Final = json.JSONEncoder(separators=(",", ":"))
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -108,7 +112,7 @@ def _parse_form(body: bytes, content_type: str) -> dict[str, str]:
     return {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AuthRequest:
     """One HTTP request for the core, already decoded by an adapter."""
 
@@ -118,6 +122,26 @@ class AuthRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     body_too_large: bool = False
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        body_too_large: bool = False,
+    ) -> None:
+        # One update of the instance's dict instead of a frozen dataclass's six
+        # object.__setattr__ calls: one is made for every request to /api/auth/*.
+        self.__dict__.update(
+            method=method,
+            path=path,
+            query_string=query_string,
+            headers={} if headers is None else headers,
+            body=body,
+            body_too_large=body_too_large,
+        )
 
     @cached_property
     def cookies(self) -> dict[str, str]:
@@ -148,7 +172,7 @@ class AuthResponse:
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> AuthResponse:
-        body = json.dumps(data, separators=(",", ":")).encode()
+        body = _COMPACT_JSON.encode(data).encode()
         return cls(status, [("content-type", "application/json")], body)
 
     @classmethod

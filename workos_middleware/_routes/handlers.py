@@ -48,6 +48,8 @@ def _refused_early(core: AuthCore, request: AuthRequest) -> AuthResponse | None:
         response, reason = AuthResponse.json({"error": "Query string too long"}, 414), "query"
     elif len(request.headers.get("cookie", "")) > MAX_COOKIE_HEADER_BYTES:
         response, reason = AuthResponse.json({"error": "Cookies too large"}, 431), "cookies"
+    elif request.method != "POST" or not request.body:
+        return None  # no form to parse
     else:
         try:
             request.form  # noqa: B018  (parsed here, once: refused if hostile)
