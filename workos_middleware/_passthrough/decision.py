@@ -209,7 +209,9 @@ def decide(
         # Most requests: nothing to guard, no I/O. Without a session cookie this is all.
         if identity is ANONYMOUS:
             return _ANONYMOUS_STRIPPED if spoofed else _ANONYMOUS
-        return _admit(core, identity, spoofed)
+        if spoofed or core.config.identity_headers:
+            return _admit(core, identity, spoofed)
+        return Admission(identity, None)  # the usual signed-in request: headers untouched
     asking = _Asking(core, spoofed, request_of, native, path, with_identity, respond)
     if isinstance(identity, Identity):
         return asking.conclude(identity, found)
