@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from support import (
     Client,
     FakeClock,
     cookie_cleared,
+    make_config,
     session_cookie,
     session_token,
     set_cookie_headers,
@@ -426,3 +428,43 @@ def test_verified_values_are_remembered_within_a_bound() -> None:
     assert len(codec._verified) == CACHE_ENTRIES
     assert codec.lookup(values[0], time.time()) is not None  # evicted, verified again
     assert codec.lookup("x" * 5000, time.time()) is None
+
+
+def test_an_app_that_changes_its_session_value_changes_no_later_request(
+    adapter: str, portal: Any
+) -> None:
+    """A returning browser's Cookie header is resolved once and reused while nothing can
+    change (no refresh due, not expired), yet each request gets its own session value
+    and token: an app that edits them edits its own copies."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from workos_middleware import SESSION_KEY, current_user
+
+    def seen_and_spoiled(session: dict[str, Any], user: Any) -> dict[str, Any]:
+        seen = {"name": session["user"]["name"], "roles": list(user.roles)}
+        session["user"]["name"] = "Mallory"
+        session["expires"] = "never"
+        user.roles.append("admin")
+        return seen
+
+    async def asgi_view(request: Request) -> JSONResponse:
+        return JSONResponse(seen_and_spoiled(request.scope[SESSION_KEY], current_user(request)))
+
+    def wsgi_view(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        body = seen_and_spoiled(environ[SESSION_KEY], current_user(environ))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    client = Client(
+        adapter,
+        make_config(),
+        portal,
+        asgi=Starlette(routes=[Route("/", asgi_view)]),
+        wsgi=wsgi_view,
+    )
+    client.set_cookie(SESSION, session_cookie(session_token(roles=["viewer"])))
+    for _ in range(3):
+        assert client.get("/").json() == {"name": "Alice Anderson", "roles": ["viewer"]}

@@ -14,6 +14,7 @@ renewed at most once per ``update_age``, so ordinary responses carry no Set-Cook
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -29,6 +30,30 @@ from .store import UNKNOWN, SessionKeys, SessionStore
 __all__ = ["Sessions"]
 
 logger = logging.getLogger("workos_middleware")
+
+# The memo of recent Cookie headers: at most this many, each at most this long (so it
+# holds a few megabytes at worst).
+_KNOWN_HEADERS = 1024
+_KNOWN_HEADER_LIMIT = 4096
+
+
+class _Known:
+    """What a Cookie header resolved to, reusable from ``since`` until ``until`` (the
+    core's clock): each request still gets its own copies of the token and the session
+    value, so no request can change what a later one reads."""
+
+    __slots__ = ("expires", "record", "since", "until", "user")
+
+    def __init__(self, record: SessionRecord, identity: Identity, until: float) -> None:
+        self.record = record
+        session = identity.session or {}
+        self.user: dict[str, Any] = dict(session.get("user") or {})
+        self.expires = session.get("expires")
+        self.since = record.issued_at
+        self.until = until
+
+    def identity(self) -> Identity:
+        return Identity({"user": self.user.copy(), "expires": self.expires}, self.record.token())
 
 
 class Sessions:
@@ -58,6 +83,10 @@ class Sessions:
         # Bound once: the passthrough path calls them on every request with a session.
         self._peek = store.peek
         self._refresh = store.refresh
+        # Cookie headers seen recently -> what they resolved to, while the store says
+        # its answer cannot change (see SessionStore.unchanged_until): a returning
+        # browser sends the same header, request after request.
+        self._known: dict[str, _Known] = {}
 
     def token_for(self, user: User) -> SessionToken:
         """The initial token of a freshly signed-in user (NextAuth's JWT claims)."""
@@ -143,12 +172,17 @@ class Sessions:
             return ANONYMOUS
         if self.callback is not None:
             return self.identify(cookie_header, refresh=refresh)
+        now = self.clock()
+        known = self._known.get(cookie_header)
+        if known is not None and known.since <= now < known.until:
+            # The same Cookie header as a recent request, and the store's answer for it
+            # cannot have changed yet: no lookup, no verification, no formatting.
+            return known.identity()
         value = cookie_value(cookie_header, self._cookie_name)
         if value is None:  # not a plain cookie: chunks, or none at all
             value = self.jar.read_header("session_token", cookie_header)
         if not value:
             return ANONYMOUS
-        now = self.clock()
         record = self._peek(self.keys, value, now)
         if record is UNKNOWN or (
             self.renew is not None and record is not None and self._renews(record, refresh)
@@ -156,7 +190,20 @@ class Sessions:
             return self.identify(cookie_header, refresh=refresh)
         if record is None:
             return self._signed_out(cookie_header, refresh)
-        return self._identity(value, record, record.token(), now, cookie_header, refresh)
+        identity = self._identity(value, record, record.token(), now, cookie_header, refresh)
+        if not identity.set_cookies and len(cookie_header) <= _KNOWN_HEADER_LIMIT:
+            until = self.store.unchanged_until(self.keys, record)
+            if until > now:
+                self._remember(cookie_header, _Known(record, identity, until))
+        return identity
+
+    def _remember(self, cookie_header: str, known: _Known) -> None:
+        memo = self._known
+        if len(memo) >= _KNOWN_HEADERS:
+            # The oldest first (insertion order); another thread may have dropped it.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del memo[next(iter(memo))]
+        memo[cookie_header] = known
 
     def identify(self, cookie_header: str, *, refresh: bool = True) -> Flow[Identity]:
         """Who a request is from, with every effect its session may need: the store's

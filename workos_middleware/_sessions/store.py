@@ -299,6 +299,12 @@ class SessionStore(ABC):
         """The sliding expiry, without I/O: the cookie value to send again (and its new
         expiry) when the session ``record`` read from ``value`` is due, else ``None``."""
 
+    def unchanged_until(self, keys: SessionKeys, record: SessionRecord) -> float:
+        """Until when (the core's clock) :meth:`peek` gives ``record`` again for the same
+        value with no refresh due, whatever else happens, so the caller may reuse what
+        it made of it; ``0.0`` (the default): the answer may change at any time."""
+        return 0.0
+
     @abstractmethod
     def end(self, keys: SessionKeys, value: str) -> Flow[SessionToken | None]:
         """End the session ``value`` names, now where the store can (a copy of the
@@ -365,6 +371,12 @@ class CookieSessionStore(SessionStore):
         if now - record.issued_at < keys.update_age:
             return None
         return keys.format.encode(token)
+
+    def unchanged_until(self, keys: SessionKeys, record: SessionRecord) -> float:
+        # A signed value means the same until it is due for re-signing or expires: only
+        # the clock changes the answer (a secret rotation makes a new configuration).
+        issued_at = record.issued_at
+        return min(issued_at + keys.update_age, issued_at + keys.max_age, record.expires_at)
 
     def end(self, keys: SessionKeys, value: str) -> Flow[SessionToken | None]:
         # Nothing to delete: the cookie is cleared, a copy of it lives on until expiry.
@@ -459,6 +471,10 @@ class ServerSessionStore(SessionStore):
         if ref is None or not (yield from self._op("update", *ref, data, person_of(token))):
             return None
         return value, None  # the id stays, and so does the record's TTL
+
+    # unchanged_until stays 0.0: a session ended in this process (sign-out, revoke_user,
+    # a directory event) must be refused at once, and only the local cache (.cache)
+    # hears of it; the cache is what a server-side session's reuse goes through.
 
     def refresh(
         self, keys: SessionKeys, value: str, record: SessionRecord, token: SessionToken, now: float
