@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .._base.bounded import keep
 from .._base.effects import StoreOp
 from .record import SessionRecord
 from .store import ServerSessionStore, changed, listen
@@ -177,14 +178,8 @@ class CachedSessionStore(ServerSessionStore):
         if found is None or generation != self._generation or self.ttl <= 0:
             return
         data, seconds_left, _refreshed = found
-        entries = self._entries
-        while len(entries) >= self.size:
-            # The oldest read first (entries are only added here). Another thread may
-            # have dropped it meanwhile: that is fine.
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                del entries[next(iter(entries))]
         entry = CachedRead(data, self.clock() + float(seconds_left), self.monotonic() + self.ttl)
-        entries[op.args[0], op.args[1]] = entry
+        keep(self._entries, (op.args[0], op.args[1]), entry, self.size)
 
     def forget(self, op: StoreOp) -> None:
         """Drop what ``op`` (run on the wrapped store, by any cache in front of it or

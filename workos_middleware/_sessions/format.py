@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import hmac
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from .._base.bounded import keep
 from .._keys.signing import Clock
 from .record import SessionRecord
 
@@ -95,7 +95,7 @@ class SessionFormat:
             if found is None:
                 return None
             if len(value) <= CACHE_VALUE_LIMIT:
-                self._remember(value, found)
+                keep(self._verified, value, found, CACHE_ENTRIES)
         issued_at = found.issued_at
         if issued_at > now or now - issued_at > self.max_age or now >= found.expires_at:
             return None
@@ -142,12 +142,3 @@ class SessionFormat:
         ):
             return None
         return SessionRecord(token, float(issued_at), float(expires_at))
-
-    def _remember(self, value: str, entry: SessionRecord) -> None:
-        verified = self._verified
-        if len(verified) >= CACHE_ENTRIES:
-            # Drop the oldest entry (dicts keep insertion order). Under threads another
-            # request may have dropped it first: that is fine.
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                del verified[next(iter(verified))]
-        verified[value] = entry

@@ -14,11 +14,11 @@ renewed at most once per ``update_age``, so ordinary responses carry no Set-Cook
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from .._base.bounded import keep
 from .._base.effects import Flow, call
 from .._base.messages import cookie_value, parse_cookie_header
 from .._base.types import PROFILE_FIELDS, SessionToken, User
@@ -194,16 +194,8 @@ class Sessions:
         if not identity.set_cookies and len(cookie_header) <= _KNOWN_HEADER_LIMIT:
             until = self.store.unchanged_until(self.keys, record)
             if until > now:
-                self._remember(cookie_header, _Known(record, identity, until))
+                keep(self._known, cookie_header, _Known(record, identity, until), _KNOWN_HEADERS)
         return identity
-
-    def _remember(self, cookie_header: str, known: _Known) -> None:
-        memo = self._known
-        if len(memo) >= _KNOWN_HEADERS:
-            # The oldest first (insertion order); another thread may have dropped it.
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                del memo[next(iter(memo))]
-        memo[cookie_header] = known
 
     def identify(self, cookie_header: str, *, refresh: bool = True) -> Flow[Identity]:
         """Who a request is from, with every effect its session may need: the store's

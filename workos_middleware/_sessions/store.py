@@ -47,7 +47,6 @@ The operations (``StoreOp.name`` and ``StoreOp.args``):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import secrets
@@ -59,6 +58,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, ClassVar, Final, Literal, Protocol
 
+from .._base.bounded import keep
 from .._base.effects import Flow, StoreOp
 from .._base.errors import WorkOSMiddlewareError
 from .._base.types import SessionToken
@@ -228,12 +228,7 @@ class SessionKeys:
         tag, sid, mac = value.split(".")
         if not tag or not sid or not self.keys.verify_mac("session_id", f"{tag}.{sid}", mac):
             return None
-        ids = self.ids
-        if len(ids) >= _VERIFIED_IDS:
-            # The oldest first; another thread may have dropped it already.
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                del ids[next(iter(ids))]
-        ids[value] = (tag, sid)
+        keep(self.ids, value, (tag, sid), _VERIFIED_IDS)
         return tag, sid
 
     def id_value(self, tag: str, sid: str) -> str:
