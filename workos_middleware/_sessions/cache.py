@@ -37,7 +37,7 @@ from typing import Any
 from .._base.bounded import keep
 from .._base.effects import StoreOp
 from .record import SessionRecord
-from .store import ServerSessionStore, changed, listen
+from .store import ServerSessionStore, SessionKeys, changed, listen
 
 __all__ = ["DEFAULT_CACHE_SIZE", "DEFAULT_CACHE_TTL", "CachedRead", "CachedSessionStore"]
 
@@ -85,7 +85,9 @@ class CachedSessionStore(ServerSessionStore):
         self.clock = clock
         self.monotonic = monotonic
         self._entries: dict[tuple[str, str], CachedRead] = {}
-        self._generation = 0
+        # Bumped by every drop (see forget): a read in flight meanwhile is not kept, and
+        # what a caller reused on the word of unchanged_until is void.
+        self.version = 0
         listen(store, self)
 
     def describe(self) -> str:
@@ -102,7 +104,16 @@ class CachedSessionStore(ServerSessionStore):
         record = entry.record
         if record is None:
             record = entry.record = SessionRecord.from_json(entry.data, entry.expires_at)
+            if record is not None:
+                # The bound on the core's clock, for unchanged_until.
+                record.fresh_until = self.clock() + (entry.fresh_until - self.monotonic())
         return record
+
+    def unchanged_until(self, keys: SessionKeys, record: SessionRecord) -> float:
+        """A record this cache served stays the answer until its entry's bound (never
+        past the store's expiry), unless :attr:`version` changes first (a sign-out, a
+        revocation, any drop in this process)."""
+        return min(record.fresh_until, record.expires_at)
 
     def _entry(self, tag: str, sid: str) -> CachedRead | None:
         """The cached read of ``(tag, sid)`` if it may still be served, else ``None``."""
@@ -123,7 +134,7 @@ class CachedSessionStore(ServerSessionStore):
             hit = self._hit(op)
             if hit is not None:
                 return hit
-            generation = self._generation
+            generation = self.version
             found = self.store.execute(self._inner(op))
             self._keep(op, found, generation)
             return found
@@ -139,7 +150,7 @@ class CachedSessionStore(ServerSessionStore):
             hit = self._hit(op)
             if hit is not None:
                 return hit
-            generation = self._generation
+            generation = self.version
             found = await self.store.aexecute(self._inner(op))
             self._keep(op, found, generation)
             return found
@@ -175,7 +186,7 @@ class CachedSessionStore(ServerSessionStore):
         return entry.data, entry.expires_at - self.clock(), False
 
     def _keep(self, op: StoreOp, found: Any, generation: int) -> None:
-        if found is None or generation != self._generation or self.ttl <= 0:
+        if found is None or generation != self.version or self.ttl <= 0:
             return
         data, seconds_left, _refreshed = found
         entry = CachedRead(data, self.clock() + float(seconds_left), self.monotonic() + self.ttl)
@@ -188,7 +199,7 @@ class CachedSessionStore(ServerSessionStore):
         if name in _HARMLESS:
             return
         if name in ("update", "delete"):
-            self._generation += 1
+            self.version += 1
             self._entries.pop((op.args[0], op.args[1]), None)
         elif name == "revoke":
             self.forget_user_tag(op.args[0])
@@ -197,12 +208,12 @@ class CachedSessionStore(ServerSessionStore):
 
     def forget_user_tag(self, tag: str) -> None:
         """Drop every cached session of the user whose index tag is ``tag``."""
-        self._generation += 1
+        self.version += 1
         for key in [key for key in list(self._entries) if key[0] == tag]:
             self._entries.pop(key, None)
 
     def clear(self) -> None:
-        self._generation += 1
+        self.version += 1
         self._entries.clear()
 
     def __len__(self) -> int:

@@ -32,7 +32,7 @@ class SessionRecord:
     Made on every request of a signed-in user: a slotted class, not a dataclass.
     """
 
-    __slots__ = ("_json", "_lists", "_token", "expires_at", "issued_at", "renewed")
+    __slots__ = ("_json", "_lists", "_token", "expires_at", "fresh_until", "issued_at", "renewed")
 
     def __init__(
         self,
@@ -45,6 +45,9 @@ class SessionRecord:
         self.issued_at = issued_at
         self.expires_at = expires_at
         self.renewed = renewed
+        # Until when a local cache in front of a server-side store may serve this record
+        # (the core's clock); no bound of its own otherwise.
+        self.fresh_until = float("inf")
         self._json: bytes | None = None
         lists = []
         for key, item in token.items():

@@ -33,19 +33,23 @@ logger = logging.getLogger("workos_middleware")
 
 # The memo of recent Cookie headers: at most this many, each at most this long (so it
 # holds a few megabytes at worst).
-_KNOWN_HEADERS = 1024
+_KNOWN_HEADERS = 256
 _KNOWN_HEADER_LIMIT = 4096
 
 
 class _Known:
     """What a Cookie header resolved to, reusable from ``since`` until ``until`` (the
-    core's clock): each request still gets its own copies of the token and the session
-    value, so no request can change what a later one reads."""
+    core's clock) while the store's ``version`` stays the one it was read at. Each
+    request still gets its own copies of the token and the session value, so no
+    request can change what a later one reads."""
 
-    __slots__ = ("expires", "record", "since", "until", "user")
+    __slots__ = ("expires", "record", "since", "until", "user", "version")
 
-    def __init__(self, record: SessionRecord, identity: Identity, until: float) -> None:
+    def __init__(
+        self, record: SessionRecord, identity: Identity, until: float, version: int
+    ) -> None:
         self.record = record
+        self.version = version
         session = identity.session or {}
         self.user: dict[str, Any] = dict(session.get("user") or {})
         self.expires = session.get("expires")
@@ -173,8 +177,9 @@ class Sessions:
         if self.callback is not None:
             return self.identify(cookie_header, refresh=refresh)
         now = self.clock()
+        version = self.store.version  # before the read: a drop meanwhile voids it
         known = self._known.get(cookie_header)
-        if known is not None and known.since <= now < known.until:
+        if known is not None and known.since <= now < known.until and known.version == version:
             # The same Cookie header as a recent request, and the store's answer for it
             # cannot have changed yet: no lookup, no verification, no formatting.
             return known.identity()
@@ -194,7 +199,12 @@ class Sessions:
         if not identity.set_cookies and len(cookie_header) <= _KNOWN_HEADER_LIMIT:
             until = self.store.unchanged_until(self.keys, record)
             if until > now:
-                keep(self._known, cookie_header, _Known(record, identity, until), _KNOWN_HEADERS)
+                keep(
+                    self._known,
+                    cookie_header,
+                    _Known(record, identity, until, version),
+                    _KNOWN_HEADERS,
+                )
         return identity
 
     def identify(self, cookie_header: str, *, refresh: bool = True) -> Flow[Identity]:

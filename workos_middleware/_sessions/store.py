@@ -262,6 +262,10 @@ class SessionStore(ABC):
     #: the configuration's checks (directory events need a server-side store), not a
     #: branch of the session code.
     server_side: ClassVar[bool]
+    #: Changes whenever a session this store keeps may have ended or changed in this
+    #: process: what a caller reused on the word of :meth:`unchanged_until` is void once
+    #: it changes. Never changes for the signed-cookie store.
+    version: int = 0
 
     def describe(self) -> str:
         """How the store names itself in logs (no passwords)."""
@@ -296,8 +300,9 @@ class SessionStore(ABC):
 
     def unchanged_until(self, keys: SessionKeys, record: SessionRecord) -> float:
         """Until when (the core's clock) :meth:`peek` gives ``record`` again for the same
-        value with no refresh due, whatever else happens, so the caller may reuse what
-        it made of it; ``0.0`` (the default): the answer may change at any time."""
+        value with no refresh due, as long as :attr:`version` stays the same, so the
+        caller may reuse what it made of it; ``0.0`` (the default): the answer may
+        change at any time."""
         return 0.0
 
     @abstractmethod
@@ -467,9 +472,8 @@ class ServerSessionStore(SessionStore):
             return None
         return value, None  # the id stays, and so does the record's TTL
 
-    # unchanged_until stays 0.0: a session ended in this process (sign-out, revoke_user,
-    # a directory event) must be refused at once, and only the local cache (.cache)
-    # hears of it; the cache is what a server-side session's reuse goes through.
+    # unchanged_until stays 0.0 without a local cache (.cache): every request asks the
+    # store. The cache answers for the records it serves, with its version.
 
     def refresh(
         self, keys: SessionKeys, value: str, record: SessionRecord, token: SessionToken, now: float
