@@ -159,6 +159,8 @@ def starlette_app(stack: str, **config: Any) -> Any:
         return Starlette(routes=routes, middleware=middleware)
     if stack == "auth":
         return AuthMiddleware(Starlette(routes=routes), auth_config(**config))
+    if stack == "floor":  # an empty middleware with a send wrapper (servers.one_worker)
+        return starlette_floor(wrap_send=True)
     raise ValueError(f"unknown stack {stack!r}: use one of {STACKS}")
 
 

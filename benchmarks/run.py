@@ -1,7 +1,9 @@
 """``make bench``: every benchmark, then one line per target.
 
 1. in-process raw ASGI/WSGI calls, side by side (:mod:`inprocess`);
-2. real servers over loopback with a load generator (:mod:`servers`);
+2. real servers over loopback with a load generator (:mod:`servers`), and one uvicorn
+   worker, bare against the middleware, for the throughput targets (a cost ratio: bare
+   requests per second over ours);
 3. full sign-in flows against the emulator (:mod:`signin_flows`);
 4. memory after 100,000 requests against after 1,000 (:mod:`memory`);
 5. a signed-in request through each session store, against the signed cookie
@@ -38,6 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SIGNIN_FLOWS_PER_S = 200.0
 # A signed-in request through a server-side store / through the signed cookie.
 STORE_LIMITS = {"redis": 1.5, "memory": 1.2}
+# Over HTTP, one uvicorn worker: the share of the bare app's throughput to keep. The
+# TARGET ratio is CPU time per request, ours over bare (servers.one_worker).
+HTTP_THROUGHPUT = {"no-cookie": 0.97, "valid-session": 0.90}
 
 
 class Tee(io.TextIOBase):
@@ -115,6 +120,10 @@ def main() -> None:
             lines.append(target("no-set-cookie-between-refreshes", share, 0.0))
         if "http" not in args.skip:
             servers.run(args.quick, out)
+            # Throughput kept, as a cost ratio (bare / ours): 0.97x is 1.03, 0.90x 1.11.
+            for name, (ratio, floor) in servers.one_worker(args.quick, out).items():
+                limit = round(1 / HTTP_THROUGHPUT[name], 2)
+                lines.append(target(f"http-one-worker-{name}", ratio, limit, floor))
         if "signin" not in args.skip:
             flows = signin_flows.run(args.quick, out)
             for kind, result in flows.items():

@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -250,6 +251,81 @@ def run(quick: bool = False, out: Any = sys.stdout) -> dict[str, Any]:
                 file=out,
             )
     return results
+
+
+# Issue 17's throughput targets: one uvicorn worker, the middleware's stack against the
+# bare app, each pair requested alternately.
+ONE_WORKER_PAIRS = {
+    "no-cookie": ("", "bare, no cookie", "auth, no cookie"),
+    "valid-session": ("session", "bare, session cookie", "auth, valid session"),
+}
+
+
+def one_worker(quick: bool = False, out: Any = sys.stdout) -> dict[str, tuple[float, float]]:
+    """One uvicorn worker, bare against auth, for a request with no cookie and one with a
+    valid session; every round measures the four cases in a shuffled order.
+
+    Two readings per case: the throughput (its best round) and the worker's CPU time per
+    request (its median round: user + system time of the server's process over the
+    requests served). At saturation one worker's throughput is the inverse of its CPU
+    time per request; the CPU reading does not move with what else runs on the machine
+    (wrk included), so it is the one the targets use. Returns, per pair, ``auth / bare``
+    CPU time per request (a cost ratio: 1.03 is 0.97x of bare throughput) and the same
+    for an empty middleware with a send wrapper (the floor)."""
+    seconds, rounds = (1.0, 3) if quick else (2.0, 5)
+    session = apps.session_cookie()
+    cookies = {"": "", "session": session}
+    print(
+        f"\n## Over HTTP, one uvicorn worker ({uvicorn_flavour()}; "
+        f"{'wrk -t1 -c16' if shutil.which('wrk') else 'loadgen, 16 connections'}; "
+        f"{rounds} rounds x {seconds:.0f} s a case)",
+        file=out,
+    )
+    rps: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+    with ExitStack() as running:
+        bare, auth, floor = (
+            running.enter_context(serving("asgi", stack, workers=1))
+            for stack in ("bare", "auth", "floor")
+        )
+        cases = [
+            (label, port, cookies[cookie])
+            for cookie, bare_label, auth_label in ONE_WORKER_PAIRS.values()
+            for label, port in ((bare_label, bare), (auth_label, auth))
+        ]
+        cases += [
+            (f"floor, {bare_label[6:]}", floor, cookies[cookie])
+            for cookie, bare_label, _ in ONE_WORKER_PAIRS.values()
+        ]
+        for _label, port, cookie in cases:
+            warm(port, "/", cookie)
+        shuffler = random.Random(17)
+        for _ in range(rounds):
+            order = list(cases)
+            shuffler.shuffle(order)
+            for label, port, cookie in order:
+                before = group_cpu_seconds(PROCESS_GROUPS[port])
+                found = measure(port, "/", cookie, seconds)
+                used = group_cpu_seconds(PROCESS_GROUPS[port]) - before
+                rps.setdefault(label, []).append(float(found.get("rps", 0.0)))
+                served = int(found.get("requests", 0))
+                if served:
+                    cpu.setdefault(label, []).append(used / served * 1e6)
+    print(f"{'case':24} {'best req/s':>10} {'cpu us/req':>10}", file=out)
+    for label, *_ in cases:
+        print(f"{label:24} {max(rps[label]):10.0f} {statistics.median(cpu[label]):10.1f}", file=out)
+    ratios: dict[str, tuple[float, float]] = {}
+    for name, (_cookie, bare_label, auth_label) in ONE_WORKER_PAIRS.items():
+        ours, theirs = statistics.median(cpu[auth_label]), statistics.median(cpu[bare_label])
+        floor_cpu = statistics.median(cpu[f"floor, {bare_label[6:]}"])
+        ratios[name] = (ours / theirs, floor_cpu / theirs)
+        kept = max(rps[auth_label]) / max(rps[bare_label])
+        print(
+            f"{name}: {theirs / ours:.3f}x of bare throughput by CPU time per request "
+            f"({kept:.3f}x by best measured req/s; an empty middleware {theirs / floor_cpu:.3f}x)",
+            file=out,
+        )
+    return ratios
 
 
 def main() -> None:
