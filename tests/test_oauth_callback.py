@@ -78,7 +78,7 @@ def test_session_cookie_has_no_access_token(client: Client, workos: respx.MockRo
     raw = client.cookies.get("next-auth.session-token")
     assert raw is not None
     keys = KeyRing([SECRET]).keys_for("session")
-    decoded = SessionFormat(keys, time.time, max_age=3600, update_age=0).lookup(raw, time.time())
+    decoded = SessionFormat(keys, time.time, max_age=3600).lookup(raw, time.time())
     assert decoded is not None
     token = decoded.token()
     assert TOKEN_RESPONSE["access_token"] not in json.dumps(token)

@@ -420,7 +420,7 @@ def test_verified_values_are_remembered_within_a_bound() -> None:
     from workos_middleware._sessions.format import CACHE_ENTRIES, SessionFormat
 
     keys = KeyRing(["a-secret-0123456789abcdef"]).keys_for("session")
-    codec = SessionFormat(keys, time.time, max_age=3600, update_age=60)
+    codec = SessionFormat(keys, time.time, max_age=3600)
     values = [codec.encode({"sub": f"user_{i}"})[0] for i in range(CACHE_ENTRIES + 100)]
     for value in values:
         decoded = codec.lookup(value, time.time())

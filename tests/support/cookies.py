@@ -31,7 +31,7 @@ def session_cookie(token: Any, *, secret: str = SECRET, age: float = 0.0) -> str
     """A session cookie value for ``token``, issued ``age`` seconds ago (30-day expiry),
     in the middleware's own format."""
     keys = KeyRing([secret], clock=FakeClock(-age))
-    encoder = SessionFormat(keys.keys_for("session"), keys.clock, max_age=30 * 86400, update_age=0)
+    encoder = SessionFormat(keys.keys_for("session"), keys.clock, max_age=30 * 86400)
     return encoder.encode(token)[0]
 
 

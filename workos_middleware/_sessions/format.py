@@ -59,15 +59,12 @@ class SessionFormat:
     them verifies.
     """
 
-    def __init__(
-        self, keys: Sequence[bytes], clock: Clock, *, max_age: int, update_age: int
-    ) -> None:
+    def __init__(self, keys: Sequence[bytes], clock: Clock, *, max_age: int) -> None:
         if not keys:
             raise ValueError("SessionFormat needs at least one key")
         self.keys = tuple(keys)
         self.clock = clock
         self.max_age = max_age
-        self.update_age = update_age
         # value -> what it holds: only values whose signature and payload shape were
         # verified. Each request gets its own copy of the token (see SessionRecord.token),
         # so no request can change what a later one reads.

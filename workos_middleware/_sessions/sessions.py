@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from .._base.bounded import keep
 from .._base.effects import Flow, call
-from .._base.messages import cookie_value, parse_cookie_header
+from .._base.messages import parse_cookie_header
 from .._base.types import PROFILE_FIELDS, SessionToken, User
 from .._keys.cookies import CookieJar
 from .identity import ANONYMOUS, Identity, public_session
@@ -103,14 +103,6 @@ class Sessions:
 
     # -- the cookie -----------------------------------------------------------------------
 
-    def value(self, cookie_header: str) -> str | None:
-        """The session cookie's value in a ``Cookie`` header (chunks joined): the one
-        cookie is looked up without parsing the others."""
-        value = cookie_value(cookie_header, self._cookie_name)
-        if value is None:  # not a plain cookie: chunks, or none at all
-            return self.jar.read_header("session_token", cookie_header)
-        return value or None
-
     def _write(self, value: str, cookies: Mapping[str, str]) -> list[str]:
         """Set-Cookie values storing ``value``; raises ``SessionTooLarge`` past the limit."""
         return self.jar.write_chunked("session_token", value, self.max_age, cookies)
@@ -183,9 +175,8 @@ class Sessions:
             # The same Cookie header as a recent request, and the store's answer for it
             # cannot have changed yet: no lookup, no verification, no formatting.
             return known.identity()
-        value = cookie_value(cookie_header, self._cookie_name)
-        if value is None:  # not a plain cookie: chunks, or none at all
-            value = self.jar.read_header("session_token", cookie_header)
+        # The one cookie looked up without parsing the others (chunks joined).
+        value = self.jar.read_header("session_token", cookie_header)
         if not value:
             return ANONYMOUS
         record = self._peek(self.keys, value, now)
@@ -210,7 +201,7 @@ class Sessions:
     def identify(self, cookie_header: str, *, refresh: bool = True) -> Flow[Identity]:
         """Who a request is from, with every effect its session may need: the store's
         read, the provider's renewal (when ``refresh``) and the ``session`` callback."""
-        value = self.value(cookie_header) if cookie_header else None
+        value = self.jar.read_header("session_token", cookie_header) if cookie_header else None
         if not value:
             return ANONYMOUS
         now = self.clock()
@@ -243,13 +234,6 @@ class Sessions:
                     )
         identity = self._identity(value, record, token, now, cookie_header, refresh)
         return (yield from self._with_callback(identity))
-
-    def session_value(self, token: SessionToken, expires_at: float) -> Flow[dict[str, Any] | None]:
-        """The public session, through the ``session`` callback; ``None`` if it fails."""
-        session = cast("dict[str, Any]", public_session(token, expires_at))
-        if self.callback is None:
-            return session
-        return (yield from self._through_callback(session, token))
 
     # -- internals ------------------------------------------------------------------------
 

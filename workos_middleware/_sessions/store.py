@@ -207,9 +207,7 @@ class SessionKeys:
         self.clock = keys.clock
         self.max_age = max_age
         self.update_age = update_age
-        self.format = SessionFormat(
-            keys.keys_for("session"), keys.clock, max_age=max_age, update_age=update_age
-        )
+        self.format = SessionFormat(keys.keys_for("session"), keys.clock, max_age=max_age)
         self.used_states = used_states
         # Session ids whose MAC was verified, kept (bounded) so a returning cookie is a
         # dict hit, not an HMAC.
